@@ -1,0 +1,4 @@
+export * from "./object-store.js";
+export * from "./errors.js";
+export * from "./keys.js";
+export { MemoryStore } from "./memory-store.js";
