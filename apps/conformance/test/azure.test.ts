@@ -1,0 +1,4 @@
+import { connector } from "../src/backends/azure.js";
+import { testBackend } from "./backend-test.js";
+
+testBackend("azure", connector);
