@@ -1,5 +1,5 @@
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
-import type { ContainerClient } from "@azure/storage-blob";
+import type { ContainerClient, StoragePipelineOptions, StorageRetryOptions } from "@azure/storage-blob";
 import { InvalidArgumentError } from "@wal/core";
 
 /** The largest body the SDK sends in one request (256 MiB); larger bodies are staged in blocks. */
@@ -55,6 +55,12 @@ export interface AzureStoreOptions {
   readonly maxSingleShotSize?: number;
   /** Blobs per listing page (1-5000). Default: 1000. Small values are for testing pagination. */
   readonly listPageSize?: number;
+  /**
+   * The SDK's own retry policy (tries, delays, per-try timeout) for clients the store builds; ignored
+   * with an injected client. Default: the SDK's (4 tries, exponential backoff). A WAL writer that
+   * retries by itself may want `{maxTries: 1}` so that failures surface quickly.
+   */
+  readonly retryOptions?: StorageRetryOptions;
 }
 
 /** What `resolveAzureConfig` produces: a container client plus the normalized key prefix. */
@@ -179,6 +185,7 @@ export function resolveAzureConfig(options: AzureStoreOptions): ResolvedAzureCon
     throw new InvalidArgumentError("listPageSize must be an integer in [1, 5000]");
   }
   const base = { prefix, maxSingleShotSize, listPageSize };
+  const pipeline: StoragePipelineOptions = options.retryOptions ? { retryOptions: options.retryOptions } : {};
   const secrets = [options.accountKey, options.sasToken, options.connectionString].filter(
     (s): s is string => typeof s === "string" && s.length > 0,
   );
@@ -198,7 +205,7 @@ export function resolveAzureConfig(options: AzureStoreOptions): ResolvedAzureCon
     secrets.push(...[fields.accountKey, fields.sasToken].filter((s): s is string => !!s));
     let service: BlobServiceClient;
     try {
-      service = BlobServiceClient.fromConnectionString(options.connectionString);
+      service = BlobServiceClient.fromConnectionString(options.connectionString, pipeline);
     } catch {
       // The SDK's own message may quote parts of the string, so it is dropped on purpose.
       throw new InvalidArgumentError("Azure connection string was rejected by the SDK (check AccountName, AccountKey and BlobEndpoint)");
@@ -213,11 +220,11 @@ export function resolveAzureConfig(options: AzureStoreOptions): ResolvedAzureCon
   const endpoint = checkEndpoint(options.endpoint ?? `https://${options.accountName}.blob.core.windows.net`);
   if (options.accountKey) {
     const credential = new StorageSharedKeyCredential(options.accountName, options.accountKey);
-    return { ...base, containerClient: new BlobServiceClient(endpoint, credential).getContainerClient(container), secrets };
+    return { ...base, containerClient: new BlobServiceClient(endpoint, credential, pipeline).getContainerClient(container), secrets };
   }
   if (options.sasToken) {
     const sas = options.sasToken.replace(/^\?/, "");
-    return { ...base, containerClient: new BlobServiceClient(`${endpoint}?${sas}`).getContainerClient(container), secrets };
+    return { ...base, containerClient: new BlobServiceClient(`${endpoint}?${sas}`, undefined, pipeline).getContainerClient(container), secrets };
   }
   throw new InvalidArgumentError(
     "Azure store has accountName but is missing accountKey (AZURE_STORAGE_KEY) or sasToken (AZURE_STORAGE_SAS_TOKEN)",
