@@ -1,0 +1,36 @@
+/**
+ * Claiming a shard: write manifest version v+1 with epoch e+1 using create-if-absent. A conflict means
+ * a peer committed a version first; if its epoch is already at least the one we wanted, the peer won
+ * and we stop (no epoch wars). Otherwise (e.g. the owner committed a checkpoint) we try again on top.
+ */
+import { AlreadyExistsError, ClaimFailedError } from "./errors.js";
+import { ManifestStore, newShardManifest, nextManifest, type ManifestVersion } from "./manifest.js";
+
+export const MAX_CLAIM_ATTEMPTS = 16;
+
+/**
+ * @returns the committed manifest version holding our new epoch.
+ * @throws ClaimFailedError when a peer claimed an equal or higher epoch, or after `maxAttempts` conflicts.
+ */
+export async function claimEpoch(manifests: ManifestStore, shardId: string, maxAttempts = MAX_CLAIM_ATTEMPTS): Promise<ManifestVersion> {
+  let wanted: bigint | undefined;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const latest = await manifests.readLatest();
+    if (wanted !== undefined && latest && latest.manifest.writerEpoch >= wanted) {
+      throw new ClaimFailedError(
+        `claiming shard ${shardId} at epoch ${wanted} failed: a peer holds epoch ${latest.manifest.writerEpoch} (manifest version ${latest.version})`,
+      );
+    }
+    const base = latest?.manifest ?? newShardManifest(shardId);
+    const version = (latest?.version ?? 0n) + 1n;
+    wanted = base.writerEpoch + 1n;
+    const claimed = nextManifest(base, { version, writerEpoch: wanted });
+    try {
+      await manifests.write(claimed);
+      return { version, manifest: claimed };
+    } catch (e) {
+      if (!(e instanceof AlreadyExistsError)) throw e;
+    }
+  }
+  throw new ClaimFailedError(`claiming shard ${shardId} failed: ${maxAttempts} manifest conflicts in a row`);
+}

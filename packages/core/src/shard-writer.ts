@@ -1,0 +1,361 @@
+/**
+ * The writer of one shard: claims the epoch, fences the previous writer, replays its log, then
+ * appends batches through a batch store and a flusher (DESIGN.md section 4).
+ *
+ * Open, in order: claim epoch -> find the tip -> (epoch >= 2) write a fence sentinel at the first free
+ * position, so the previous writer's next append collides -> replay `replay_after+1 ..` to the first
+ * gap, handing the batches to the caller -> append from the first free position.
+ *
+ * Replayed batches are handed out, never appended again: a batch is in the log exactly once.
+ *
+ * Flush policy: a flush starts when buffered bytes reach `flushBytes`, when `flushIntervalMs` passes
+ * with data pending, and at once when a producer waits on a batch while no flush is running. While a
+ * flush runs, new batches accumulate and go in the next entry (group commit).
+ */
+import { v4 as uuidv4 } from "uuid";
+import type { RecordBatch, Schema } from "apache-arrow";
+import type { ObjectStore } from "./object-store.js";
+import { PutModes } from "./object-store.js";
+import { AlreadyExistsError, InvalidArgumentError, WriterClosedError, WriterFencedError } from "./errors.js";
+import { ShardPaths } from "./naming.js";
+import { ManifestStore, nextManifest, defaultWarningHandler, type WarningHandler, type ManifestVersion } from "./manifest.js";
+import { claimEpoch, MAX_CLAIM_ATTEMPTS } from "./claim.js";
+import { encodeFenceSentinel, sameSchema } from "./codec.js";
+import { findTip, replayPaths, type WalEntry } from "./replay.js";
+import { FencedAppender } from "./appender.js";
+import { BatchStore } from "./batch-store.js";
+import { WalFlusher, type MemIndex, type WalFlushResult } from "./flusher.js";
+import type { BatchDurableWatcher } from "./watcher.js";
+import type { RetryOptions } from "./retry.js";
+
+export interface ShardWriterOptions {
+  /**
+   * Receives each replayed entry (position order, sentinels skipped) before `open` resolves. The
+   * batches are already durable; they are not appended again. A throw aborts the open.
+   */
+  readonly onReplay?: (entry: WalEntry) => void | Promise<void>;
+  /** Flush when this many bytes of column data are buffered (default 10 MiB). */
+  readonly flushBytes?: number;
+  /** Flush when data has been pending this long (default 100 ms). */
+  readonly flushIntervalMs?: number;
+  /** Slots in the batch store; `append` waits for room when full (default 8192). */
+  readonly maxBufferedBatches?: number;
+  /** `append` waits for room when this many bytes are buffered (default 64 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** Retries of one entry write on transient errors (defaults: 3 retries, 50 ms base delay). */
+  readonly retry?: RetryOptions;
+  /** In-memory indexes updated with every flush, in parallel with the WAL write. */
+  readonly indexes?: readonly MemIndex[];
+  /** Unique id of this writer instance, stored in each entry (default: a random UUID). */
+  readonly writerId?: string;
+  /** Attempts to claim the epoch before giving up (default 16). */
+  readonly maxClaimAttempts?: number;
+  /** Called after each successful flush. */
+  readonly onFlushed?: (result: WalFlushResult) => void;
+  /** Non-fatal conditions (a stale or corrupt hint that was worked around). Default: `process.emitWarning`. */
+  readonly onWarning?: WarningHandler;
+}
+
+/** What `open` replayed. */
+export interface ReplaySummary {
+  readonly entries: number;
+  readonly batches: number;
+  readonly rows: number;
+  /** Replay covered positions `(after, upTo]`. */
+  readonly after: bigint;
+  readonly upTo: bigint;
+}
+
+export class ShardWriter {
+  private readonly batchStore: BatchStore;
+  private readonly flusher: WalFlusher;
+  private readonly timer: NodeJS.Timeout;
+  private schema: Schema | undefined;
+  private closing: Promise<void> | undefined;
+  /** Highest batch position a producer is waiting on; drives "flush now" when idle. */
+  private waitedUpTo = -1;
+  private durablePosition: bigint;
+  private replayAfter: bigint;
+
+  private constructor(
+    private readonly store: ObjectStore,
+    readonly paths: ShardPaths,
+    readonly epoch: bigint,
+    readonly writerId: string,
+    private readonly manifests: ManifestStore,
+    private readonly appender: FencedAppender,
+    manifest: ManifestVersion,
+    readonly replayed: ReplaySummary,
+    private readonly options: ShardWriterOptions,
+  ) {
+    this.durablePosition = appender.nextPosition - 1n;
+    this.replayAfter = manifest.manifest.replayAfterWalEntryPosition;
+    this.batchStore = new BatchStore(options.maxBufferedBatches ?? 8192);
+    this.flusher = new WalFlusher({
+      batchStore: this.batchStore,
+      appender: {
+        appendEntry: async (bytes) => {
+          const written = await appender.appendEntry(bytes);
+          this.durablePosition = written.position;
+          return written;
+        },
+      },
+      stamp: { writerEpoch: epoch, writerId },
+      indexes: options.indexes ?? [],
+      onFlushed: (r) => {
+        options.onFlushed?.(r);
+        this.afterFlush();
+      },
+    });
+    this.flusher.onWait((p) => {
+      if (p > this.waitedUpTo) this.waitedUpTo = p;
+      this.flushIfIdle();
+    });
+    const interval = options.flushIntervalMs ?? 100;
+    this.timer = setInterval(() => this.flushIfIdle(), interval);
+    // The interval must not keep a process alive on its own; `close()` flushes what is left.
+    this.timer.unref();
+  }
+
+  /**
+   * Opens the shard for writing (see the module comment for the order of steps).
+   * @throws ClaimFailedError when a peer holds the shard at an equal or higher epoch;
+   * WriterFencedError when replay meets an entry of a higher epoch; CorruptEntryError (naming key and
+   * position) on an undecodable entry; CorruptManifestError; InvalidArgumentError for a bad shard id
+   * or base; StoreError on I/O failure.
+   */
+  static async open(store: ObjectStore, base: string, shardId: string, options: ShardWriterOptions = {}): Promise<ShardWriter> {
+    const paths = new ShardPaths(base, shardId);
+    const writerId = options.writerId ?? uuidv4();
+    const manifests = new ManifestStore(store, paths, options.onWarning ?? defaultWarningHandler);
+    const claimed = await claimEpoch(manifests, shardId, options.maxClaimAttempts ?? MAX_CLAIM_ATTEMPTS);
+    const epoch = claimed.manifest.writerEpoch;
+    const replayAfter = claimed.manifest.replayAfterWalEntryPosition;
+    const lastSeen = claimed.manifest.walEntryPositionLastSeen;
+    let tip = await findTip(store, paths, lastSeen > replayAfter ? lastSeen : replayAfter);
+    if (epoch >= 2n) tip = await writeSentinel(store, paths, manifests, epoch, writerId, tip);
+
+    let entries = 0;
+    let batches = 0;
+    let rows = 0;
+    let upTo = replayAfter;
+    for await (const entry of replayPaths(store, paths, { after: replayAfter, includeSentinels: true })) {
+      if (entry.writerEpoch > epoch) {
+        throw new WriterFencedError(shardId, epoch, entry.writerEpoch, `replay met entry ${entry.key} (position ${entry.position})`);
+      }
+      upTo = entry.position;
+      if (entry.isSentinel) continue;
+      entries++;
+      batches += entry.batches.length;
+      rows += entry.rows;
+      await options.onReplay?.(entry);
+    }
+    // Entries may have appeared past the tip we found (a predecessor still writing before our
+    // sentinel landed); replay read through them, so appending starts after whatever it saw.
+    const next = (upTo > tip ? upTo : tip) + 1n;
+    const appender = new FencedAppender({ store, paths, manifests, epoch, writerId, nextPosition: next, retry: options.retry });
+    const summary: ReplaySummary = { entries, batches, rows, after: replayAfter, upTo };
+    return new ShardWriter(store, paths, epoch, writerId, manifests, appender, claimed, summary, options);
+  }
+
+  /** Position of the last entry known durable (the tip of the log as this writer sees it). */
+  get durableTip(): bigint {
+    return this.durablePosition;
+  }
+
+  /** The `replay_after` of the last manifest this writer read or wrote. */
+  get replayAfterPosition(): bigint {
+    return this.replayAfter;
+  }
+
+  /** The error that stopped this writer (fenced, poisoned, closed), if any. */
+  get error(): unknown {
+    return this.flusher.error;
+  }
+
+  /**
+   * Buffers `batch` and returns a watcher that resolves when it is durable. Waits for room when the
+   * buffer is full (backpressure).
+   * @throws InvalidArgumentError for a zero-row batch or one whose schema differs from the first
+   * batch's; WriterFencedError / WriterPoisonedError / WriterClosedError once the writer has stopped;
+   * `signal.reason` when aborted while waiting for room.
+   */
+  async append(batch: RecordBatch, signal?: AbortSignal): Promise<BatchDurableWatcher> {
+    if (this.flusher.error !== undefined) throw this.flusher.error;
+    if (this.closing) throw new WriterClosedError(`writer of shard ${this.paths.shardId} is closed`);
+    if (batch.numRows === 0) throw new InvalidArgumentError("cannot append a batch with zero rows");
+    if (this.schema === undefined) this.schema = batch.schema;
+    else if (!sameSchema(this.schema, batch.schema)) {
+      throw new InvalidArgumentError(
+        `batch schema differs from this writer's schema (fields ${describeFields(batch.schema)} vs ${describeFields(this.schema)})`,
+      );
+    }
+    const maxBytes = this.options.maxBufferedBytes ?? 64 * 1024 * 1024;
+    for (;;) {
+      if (this.flusher.error !== undefined) throw this.flusher.error;
+      if (this.batchStore.bufferedBytes < maxBytes || this.batchStore.size === 0) {
+        const appended = this.batchStore.append(batch);
+        if (appended.ok) {
+          if (this.pendingBytes() >= (this.options.flushBytes ?? 10 * 1024 * 1024)) this.flushIfIdle();
+          return this.flusher.trackBatch(appended.position);
+        }
+      }
+      this.flushIfIdle();
+      await this.flusher.backpressure(signal);
+    }
+  }
+
+  /**
+   * Makes every batch appended so far durable.
+   * @throws the writer's error (fenced, poisoned, closed) when that fails.
+   */
+  async flush(): Promise<void> {
+    const end = this.batchStore.end;
+    if (end === 0) {
+      if (this.flusher.error !== undefined) throw this.flusher.error;
+      return;
+    }
+    await this.flusher.trackBatch(end - 1).wait();
+  }
+
+  /**
+   * Commits a manifest with `replay_after = position`: entries up to it are persisted elsewhere and
+   * need no replay. Fence-checked, compare-and-swap on the manifest version, retried on a peer's commit.
+   * @throws InvalidArgumentError when `position` is beyond the durable tip or behind the current
+   * `replay_after`; WriterFencedError when a newer writer holds the shard; StoreError on I/O failure.
+   */
+  async commitReplayAfter(position: bigint): Promise<void> {
+    if (position > this.durablePosition) {
+      throw new InvalidArgumentError(`cannot checkpoint position ${position}: the durable tip is ${this.durablePosition}`);
+    }
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      const latest = await this.manifests.readLatest();
+      if (!latest) throw new WriterFencedError(this.paths.shardId, this.epoch, undefined, "the shard manifest disappeared");
+      if (latest.manifest.writerEpoch > this.epoch) {
+        throw new WriterFencedError(this.paths.shardId, this.epoch, latest.manifest.writerEpoch, "while committing a checkpoint");
+      }
+      if (position < latest.manifest.replayAfterWalEntryPosition) {
+        throw new InvalidArgumentError(
+          `cannot checkpoint position ${position}: replay_after is already ${latest.manifest.replayAfterWalEntryPosition}`,
+        );
+      }
+      const next = nextManifest(latest.manifest, {
+        version: latest.version + 1n,
+        replayAfterWalEntryPosition: position,
+        walEntryPositionLastSeen: this.durablePosition,
+      });
+      try {
+        await this.manifests.write(next);
+        this.replayAfter = position;
+        return;
+      } catch (e) {
+        if (!(e instanceof AlreadyExistsError)) throw e;
+      }
+    }
+    throw new WriterFencedError(this.paths.shardId, this.epoch, undefined, `checkpoint lost ${MAX_CLAIM_ATTEMPTS} manifest races`);
+  }
+
+  /**
+   * Deletes entries at or below the committed `replay_after`, never the highest entry of the log (it
+   * anchors the tip for the next opener) and never anything above `replay_after` (sentinels included).
+   * @returns the deleted positions, ascending.
+   */
+  async gc(): Promise<bigint[]> {
+    const latest = await this.manifests.readLatest();
+    const replayAfter = latest?.manifest.replayAfterWalEntryPosition ?? 0n;
+    const found: bigint[] = [];
+    let highest = 0n;
+    for await (const meta of this.store.list(this.paths.walPrefix)) {
+      const p = this.paths.positionOfKey(meta.key);
+      if (p === undefined) continue;
+      if (p > highest) highest = p;
+      if (p <= replayAfter) found.push(p);
+    }
+    const doomed = found.filter((p) => p < highest).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const p of doomed) await this.store.delete(this.paths.entryKey(p));
+    return doomed;
+  }
+
+  /**
+   * Flushes what is buffered, then stops. Waiters of flushed batches resolve; anything appended later
+   * is refused with `WriterClosedError`. Idempotent.
+   * @throws the writer's error when the final flush fails (fenced, poisoned).
+   */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        clearInterval(this.timer);
+        await this.flusher.close();
+      })();
+    }
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Stops at once without flushing, as a crash would (tests and simulations). Pending waiters reject. */
+  abandon(): void {
+    clearInterval(this.timer);
+    this.closing ??= Promise.resolve();
+    this.flusher.stop(new WriterClosedError(`writer of shard ${this.paths.shardId} was abandoned`));
+  }
+
+  private pendingBytes(): number {
+    const from = Math.max(this.flusher.flushedPosition, this.batchStore.start);
+    return this.batchStore.bytesBetween(from, this.batchStore.end);
+  }
+
+  private flushIfIdle(): void {
+    if (this.flusher.busy || this.flusher.error !== undefined) return;
+    if (this.batchStore.end <= this.flusher.flushedPosition) return;
+    // The result reaches producers through their watchers (the flusher fails the watermark with the
+    // same error), so this promise only needs a handler, not a consumer.
+    this.flusher.triggerFlush("all").catch(() => undefined);
+  }
+
+  private afterFlush(): void {
+    // Group commit: batches that arrived during the flush go out at once if anyone waits on them or
+    // they already exceed the size threshold; otherwise the interval picks them up.
+    queueMicrotask(() => {
+      const pending = this.batchStore.end > this.flusher.flushedPosition;
+      if (!pending) return;
+      if (this.waitedUpTo >= this.flusher.flushedPosition || this.pendingBytes() >= (this.options.flushBytes ?? 10 * 1024 * 1024)) {
+        this.flushIfIdle();
+      }
+    });
+  }
+}
+
+function describeFields(schema: Schema): string {
+  return `[${schema.fields.map((f) => `${f.name}: ${String(f.type)}`).join(", ")}]`;
+}
+
+/**
+ * Writes the fence sentinel at the first free position after `tip`, moving past entries a
+ * predecessor manages to write meanwhile. Returns the sentinel's position.
+ */
+async function writeSentinel(
+  store: ObjectStore,
+  paths: ShardPaths,
+  manifests: ManifestStore,
+  epoch: bigint,
+  writerId: string,
+  tip: bigint,
+): Promise<bigint> {
+  const bytes = encodeFenceSentinel({ writerEpoch: epoch, writerId });
+  for (let position = tip + 1n; ; position++) {
+    try {
+      await store.put(paths.entryKey(position), bytes, { mode: PutModes.create });
+      return position;
+    } catch (e) {
+      if (!(e instanceof AlreadyExistsError)) throw e;
+      const latest = await manifests.readLatest();
+      if (latest && latest.manifest.writerEpoch > epoch) {
+        throw new WriterFencedError(paths.shardId, epoch, latest.manifest.writerEpoch, "while writing the fence sentinel");
+      }
+    }
+  }
+}
+

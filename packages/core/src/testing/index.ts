@@ -1,0 +1,1 @@
+export { FaultyStore, type FaultRule, type FaultOperation, type FaultyStoreOptions } from "./faulty-store.js";
