@@ -162,8 +162,22 @@ export class AzureStore implements ObjectStore {
     await this.call("delete", key, undefined, () => blob.deleteIfExists({ deleteSnapshots: "include" }));
   }
 
+  /**
+   * Azure normalizes request paths by dropping dots at the end of a segment, so `a.` would silently be
+   * stored as `a`; such keys are refused instead. Blob names are at most 1024 characters.
+   * @throws InvalidArgumentError naming the key.
+   */
   private blobName(key: string): string {
-    return this.prefix + key;
+    const name = this.prefix + key;
+    if (key.split("/").some((segment) => segment.endsWith("."))) {
+      throw new InvalidArgumentError(
+        `invalid object key ${JSON.stringify(key)} for azure: a path segment may not end with '.' (Azure drops it)`,
+      );
+    }
+    if (name.length > 1024) {
+      throw new InvalidArgumentError(`invalid object key ${JSON.stringify(key)} for azure: blob name longer than 1024 characters`);
+    }
+    return name;
   }
 
   private async headFor(operation: AzureOperation, key: string, signal: AbortSignal | undefined): Promise<ObjectMeta> {

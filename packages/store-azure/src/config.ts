@@ -252,8 +252,10 @@ function normalizePrefix(prefix: string | undefined): string {
   const trimmed = prefix.replace(/^\/+/, "");
   if (trimmed === "") return "";
   for (const segment of trimmed.replace(/\/+$/, "").split("/")) {
-    if (segment === "" || segment === "." || segment === "..") {
-      throw new InvalidArgumentError(`Azure store prefix ${JSON.stringify(prefix)} has an empty, '.' or '..' segment`);
+    if (segment === "" || segment.endsWith(".")) {
+      throw new InvalidArgumentError(
+        `Azure store prefix ${JSON.stringify(prefix)} has an empty segment or one ending in '.' (Azure drops trailing dots)`,
+      );
     }
   }
   return trimmed.endsWith("/") ? trimmed : `${trimmed}/`;

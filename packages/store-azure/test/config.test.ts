@@ -156,3 +156,23 @@ describe("redactSecrets", () => {
     expect(out).toContain("sv=2021");
   });
 });
+
+describe("AzureStore key checks (before any request)", () => {
+  // Port 9 on loopback: nothing is ever sent, because the key is refused first.
+  const store = new AzureStore({ container: "box", accountName: "acct", accountKey: KEY, endpoint: "http://127.0.0.1:9/acct" });
+
+  it("refuses keys Azure would silently rename or reject", async () => {
+    for (const key of ["a.", "dir./x", "x/y.", "", "/abs", "a//b", "a/../b", "k".repeat(1025)]) {
+      await expect(store.head(key), key).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(store.put(key, new Uint8Array(1), { mode: { kind: "overwrite" } }), key).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      );
+    }
+  });
+
+  it("refuses a prefix with a segment ending in '.'", () => {
+    expect(() => resolveAzureConfig({ container: "box", accountName: "acct", accountKey: KEY, prefix: "data./x" })).toThrow(
+      InvalidArgumentError,
+    );
+  });
+});
