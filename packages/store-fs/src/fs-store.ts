@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fsp, type BigIntStats } from "node:fs";
 import path from "node:path";
 import {
+  GenericStoreError,
   InvalidArgumentError,
   NotFoundError,
   NotImplementedError,
@@ -260,8 +261,17 @@ export class FsStore implements ObjectStore {
   private realRoot(): Promise<string> {
     if (!this.realRootPromise) {
       const attempt = (async () => {
-        await fsp.mkdir(this.root, { recursive: true });
-        return fsp.realpath(this.root);
+        try {
+          await fsp.mkdir(this.root, { recursive: true });
+        } catch (e) {
+          // EEXIST from a recursive mkdir means a file is in the way; report that, not AlreadyExists.
+          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        }
+        const real = await fsp.realpath(this.root);
+        if (!(await fsp.stat(real)).isDirectory()) {
+          throw new GenericStoreError(`${this.name} store root is not a directory`, { backend: this.name });
+        }
+        return real;
       })();
       // Forget a failure so that a later call can succeed once the cause is fixed.
       attempt.catch(() => {

@@ -1,6 +1,6 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { open, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { InvalidArgumentError, NotImplementedError, PutModes } from "@wal/core";
 import { FsStore, isTempFileName } from "../src/index.js";
 import { collect, tempDir, text, utf8 } from "./helpers.js";
@@ -25,6 +25,14 @@ describe("FsStore basics", () => {
     const store = new FsStore({ root });
     await store.put("k", utf8("x"), { mode: PutModes.create });
     expect((await stat(path.join(root, "k"))).size).toBe(1);
+  });
+
+  it("reports a root that is a file as a Generic error, not as an object problem", async () => {
+    const file = path.join(await tempDir(), "file");
+    await writeFile(file, "x");
+    const store = new FsStore({ root: file });
+    await expect(store.get("k")).rejects.toMatchObject({ code: "Generic", backend: "fs" });
+    await expect(store.put("k", utf8("x"), { mode: PutModes.create })).rejects.toMatchObject({ code: "Generic" });
   });
 
   it("changes the version on every overwrite, even with identical content", async () => {
@@ -69,13 +77,23 @@ describe("FsStore basics", () => {
 });
 
 describe("FsStore ranged reads", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it("reads only the requested bytes from the file", async () => {
     const root = await tempDir();
     const store = new FsStore({ root });
     const bytes = new Uint8Array(1 << 20).map((_, i) => i % 251);
     await store.put("big", bytes, { mode: PutModes.overwrite });
+    const probe = await open(path.join(root, "big"), "r");
+    const proto = Object.getPrototypeOf(probe) as { read(...args: unknown[]): Promise<unknown> };
+    await probe.close();
+    const read = vi.spyOn(proto, "read");
     const got = await store.get("big", { range: { start: 1000, end: 1010 } });
     expect([...got.bytes]).toEqual([...bytes.subarray(1000, 1010)]);
+    const requested = read.mock.calls.reduce((sum, args) => sum + Number(args[2]), 0);
+    expect(requested).toBe(10);
     expect(got.meta.size).toBe(1 << 20);
     expect((await store.get("big", { range: { start: (1 << 20) + 5 } })).bytes.byteLength).toBe(0);
     await expect(store.get("big", { range: { start: 10, end: 5 } })).rejects.toBeInstanceOf(InvalidArgumentError);
