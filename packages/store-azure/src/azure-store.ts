@@ -228,7 +228,7 @@ export class AzureStore implements ObjectStore {
   }
 }
 
-/** Etags compare without quotes (and without a weak marker, which blobs never carry). */
+/** Etags compare without quotes (and without a weak marker, which blobs never carry). Never throws. */
 export function canonicalEtag(etag: string): string {
   return etag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
 }

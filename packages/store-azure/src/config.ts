@@ -233,7 +233,7 @@ export function resolveAzureConfig(options: AzureStoreOptions): ResolvedAzureCon
 
 /**
  * Replaces every known secret, and anything shaped like a shared key, SAS signature or connection
- * string secret, with `[REDACTED]`. Used on every message that leaves the adapter.
+ * string secret, with `[REDACTED]`. Used on every message that leaves the adapter. Never throws.
  */
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
   let out = text;

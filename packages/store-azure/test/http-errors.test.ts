@@ -101,6 +101,13 @@ describe("AzureStore over HTTP error answers", () => {
     expect(printed).not.toMatch(/SharedKey/);
   });
 
+  it("rethrows the caller's abort reason rather than a store error", async () => {
+    const reason = new Error("caller gave up");
+    const signal = AbortSignal.abort(reason);
+    await expect(store().put("busy", new Uint8Array(1), { mode: PutModes.overwrite, signal })).rejects.toBe(reason);
+    await expect(store().get("busy", { signal })).rejects.toBe(reason);
+  });
+
   it("reports a refused connection as Unavailable", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
