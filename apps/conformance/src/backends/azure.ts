@@ -4,7 +4,8 @@
  * By default it starts Azurite (in memory, on a free loopback port) for the run. To run against a
  * real storage account instead ("bring your own"), set:
  * - `WAL_AZURE_CONTAINER`: an existing container the tests may write into (each store gets a fresh
- *   random prefix under `conformance/`; the tests delete what they write);
+ *   random prefix under `conformance/`; what the tests leave there is not cleaned up, so use a
+ *   scratch container or a lifecycle rule);
  * - and either `AZURE_STORAGE_CONNECTION_STRING`, or `AZURE_STORAGE_ACCOUNT` with
  *   `AZURE_STORAGE_KEY` (or `AZURE_STORAGE_SAS_TOKEN`); `AZURE_STORAGE_ENDPOINT` overrides the
  *   blob endpoint.
