@@ -84,6 +84,26 @@ export function crudCases({ create, capabilities }: ConformanceOptions): void {
       await expect(store.delete("crud/missing")).resolves.toBeUndefined();
     });
 
+    it("refuses malformed keys with InvalidArgument before touching storage", async () => {
+      const store = await create();
+      for (const key of ["", "/absolute", "a//b", "a/../b", "./a", "a/.", "..", "nul\0byte"]) {
+        const calls: Array<[string, () => Promise<unknown>]> = [
+          ["put", () => store.put(key, utf8("x"), { mode: PutModes.overwrite })],
+          ["get", () => store.get(key)],
+          ["head", () => store.head(key)],
+          ["delete", () => store.delete(key)],
+        ];
+        for (const [op, call] of calls) {
+          const error = await call().then(
+            () => undefined,
+            (e: unknown) => e as { code?: string },
+          );
+          expect(error?.code, `${op} ${JSON.stringify(key)}`).toBe("InvalidArgument");
+        }
+      }
+      expect(await listKeys(store, "")).toEqual([]);
+    });
+
     it("deletes only the key it is given", async () => {
       const store = await create();
       await store.put("crud/a", utf8("a"), { mode: PutModes.overwrite });
