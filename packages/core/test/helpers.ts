@@ -26,3 +26,21 @@ export const SHARD = "aa48498d-ac91-59e2-8452-69f46010ace2";
 export const SHARD2 = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
 
 export { Int32 };
+
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { ObjectStore } from "../src/index.js";
+
+/** Copies a directory tree into `store` under `prefix` (keys use `/`). */
+export async function loadTree(store: ObjectStore, dir: string, prefix = ""): Promise<void> {
+  const walk = async (d: string): Promise<void> => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      if (statSync(full).isDirectory()) await walk(full);
+      else await store.put(prefix + relative(dir, full).split("\\").join("/"), readFileSync(full), { mode: { kind: "overwrite" } });
+    }
+  };
+  await walk(dir);
+}
+
+export const FIXTURE_DIR = new URL("./fixtures/lance-8.0.0-basic/", import.meta.url).pathname;
