@@ -21,6 +21,10 @@ const BACKEND = "gcs";
  * attempt had in fact landed, the resend fails its precondition and our own write would be reported as
  * `AlreadyExistsError`. The WAL retries at its own level, where it can resolve that ambiguity. An
  * injected client keeps its own retry settings.
+ *
+ * Abort signals: `put` checks its signal before it starts but does not cancel an upload in flight (the
+ * SDK offers no way to, and an abandoned conditional upload would leave its outcome unknown); `get`
+ * stops reading and rejects with the signal's reason.
  */
 export class GcsStore implements ObjectStore {
   readonly name = BACKEND;

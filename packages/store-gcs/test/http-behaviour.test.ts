@@ -127,6 +127,22 @@ describe("GcsStore over HTTP", () => {
     await expect(store.head("k")).rejects.toMatchObject({ code: "Unavailable" });
   });
 
+  it("rejects a get with the abort reason when its signal fires mid-request", async () => {
+    const hanging = await listen(() => undefined);
+    try {
+      const store = new GcsStore({ bucket: "bkt", apiEndpoint: hanging.url });
+      const controller = new AbortController();
+      const pending = store.get("k", { signal: controller.signal });
+      await new Promise((r) => setTimeout(r, 50));
+      const reason = new Error("caller gave up");
+      controller.abort(reason);
+      await expect(pending).rejects.toBe(reason);
+    } finally {
+      hanging.server.closeAllConnections();
+      await new Promise((r) => hanging.server.close(r));
+    }
+  });
+
   it("follows nextPageToken until the listing ends", async () => {
     current = await listen((req, res) => {
       const url = new URL(req.url ?? "", "http://x");
