@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { S3Store, s3OptionsFromEnv } from "@wal/store-s3";
-import type { S3Compat, S3StoreOptions } from "@wal/store-s3";
+import type { ConditionalUpdate, S3Compat, S3StoreOptions } from "@wal/store-s3";
 import type { StoreCapabilities } from "@wal/core";
 import { startRgw } from "../emulators/rgw.js";
 import type { BackendConnector, BackendDefinition, StartedBackend } from "./types.js";
@@ -16,6 +16,8 @@ import type { BackendConnector, BackendDefinition, StartedBackend } from "./type
  * - `WAL_S3_ENDPOINT`: endpoint of an S3-compatible server (else `AWS_ENDPOINT_URL_S3` /
  *   `AWS_ENDPOINT_URL`, else AWS);
  * - `WAL_S3_COMPAT`: `aws` (default) or `ceph`;
+ * - `WAL_S3_CONDITIONAL_UPDATE`: `native` or `unsupported`, overriding what the compat preset chose
+ *   (also for the emulator: `native` there runs the compare-and-swap race against Ceph's `If-Match`);
  * - the standard `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`,
  *   `AWS_S3_FORCE_PATH_STYLE`.
  * Every store then lives under `wal-conformance/<run id>/<store id>/`, and stop deletes only keys
@@ -36,9 +38,18 @@ function byoCompat(env: NodeJS.ProcessEnv = process.env): S3Compat {
   return raw;
 }
 
+function conditionalUpdateOverride(env: NodeJS.ProcessEnv = process.env): { conditionalUpdate?: ConditionalUpdate } {
+  const raw = env.WAL_S3_CONDITIONAL_UPDATE?.trim();
+  if (!raw) return {};
+  if (raw !== "native" && raw !== "unsupported") {
+    throw new Error(`WAL_S3_CONDITIONAL_UPDATE must be "native" or "unsupported", got ${JSON.stringify(raw)}`);
+  }
+  return { conditionalUpdate: raw };
+}
+
 function byoOptions(bucket: string, prefix: string): S3StoreOptions {
   const endpoint = process.env.WAL_S3_ENDPOINT?.trim();
-  return s3OptionsFromEnv({ bucket, prefix, compat: byoCompat(), ...(endpoint ? { endpoint } : {}) });
+  return s3OptionsFromEnv({ bucket, prefix, compat: byoCompat(), ...conditionalUpdateOverride(), ...(endpoint ? { endpoint } : {}) });
 }
 
 export const backend: BackendDefinition = {
@@ -82,6 +93,7 @@ const capabilities: StoreCapabilities = new S3Store({
   bucket: "capabilities-probe",
   client: { send: () => Promise.reject(new Error("never sent")) },
   compat: byoBucket() === undefined ? "ceph" : byoCompat(),
+  ...conditionalUpdateOverride(),
 }).capabilities;
 
 function field(config: Record<string, string>, name: string): string {
@@ -103,6 +115,7 @@ export const connector: BackendConnector = {
             endpoint: field(config, "endpoint"),
             credentials: { accessKeyId: field(config, "accessKeyId"), secretAccessKey: field(config, "secretAccessKey") },
             compat: "ceph",
+            ...conditionalUpdateOverride(),
           });
     if (store.capabilities.update !== capabilities.update || store.capabilities.create !== capabilities.create) {
       throw new Error(`s3 store capabilities ${JSON.stringify(store.capabilities)} differ from the declared ${JSON.stringify(capabilities)}`);
