@@ -50,12 +50,14 @@ export function crudCases({ create, capabilities }: ConformanceOptions): void {
       expect(await listKeys(store, "crud/")).toEqual(["crud/k"]);
     });
 
-    it("reports sane metadata and a new version on every write, even of identical bytes", async () => {
+    it("reports sane metadata and a new version on every write", async () => {
       const store = await create();
       const before = Date.now();
       const versions: string[] = [];
+      // Same size, different bytes: S3 ETags are content hashes, so rewriting identical bytes may
+      // keep the version (harmless for compare-and-swap, since the content is the same too).
       for (let i = 0; i < 5; i++) {
-        versions.push((await store.put("crud/v", utf8("same bytes"), { mode: PutModes.overwrite })).version);
+        versions.push((await store.put("crud/v", utf8(`version ${i}.`), { mode: PutModes.overwrite })).version);
       }
       expect(new Set(versions).size).toBe(5);
       const head = await store.head("crud/v");
