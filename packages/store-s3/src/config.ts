@@ -41,7 +41,9 @@ export interface S3StoreOptions {
   readonly prefix?: string;
   /**
    * A ready client. When given, `region`, `endpoint`, `forcePathStyle` and `credentials` are ignored
-   * and the caller keeps ownership (`close()` does not destroy it).
+   * and the caller keeps ownership (`close()` does not destroy it). Its retry policy also applies to
+   * conditional puts: configure `maxAttempts: 1`, or a create whose first attempt landed unseen may be
+   * retried by the SDK and reported as `AlreadyExistsError` (a built store does this itself).
    */
   readonly client?: S3ClientLike;
   /** AWS region. Required for AWS; defaults to `us-east-1` when `endpoint` is set (emulators ignore it). */

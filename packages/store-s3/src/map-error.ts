@@ -74,7 +74,9 @@ const RETRYABLE_NETWORK_CODES = new Set([
  * - 412 means "the condition failed": `AlreadyExistsError` for create, `PreconditionFailedError` for
  *   update. Ceph also answers 412 (not 404) for `If-Match` on a missing key, which is the same outcome.
  * - 404 / `NoSuchKey` / `NotFound` is `NotFoundError`. `NoSuchBucket` is NOT: a misconfigured bucket must
- *   not look like an empty log to a replaying writer, so it is a `GenericStoreError`.
+ *   not look like an empty log to a replaying writer, so it is a `GenericStoreError`. (A HEAD response
+ *   has no body, so HEAD cannot tell these apart, nor a rejected signature from a denied permission:
+ *   a 403 on HEAD is `PermissionDeniedError`, a 404 `NotFoundError`; the next GET or PUT says more.)
  * - Throttling, 5xx, timeouts, connection resets and 409 `ConditionalRequestConflict` are
  *   `UnavailableError` (retryable).
  * - Rejected credentials are `UnauthenticatedError`; any other 403 is `PermissionDeniedError`.
@@ -96,7 +98,7 @@ export function mapS3Error(error: unknown, context: S3ErrorContext): StoreError 
   const { backend, key, operation } = context;
   const describe = (what: string): string =>
     `${backend} ${operation}${key === undefined ? "" : ` ${key}`}: ${what}` +
-    ` (${[name || code || "error", status === undefined ? undefined : `HTTP ${status}`, requestId ? `request ${requestId}` : undefined]
+    ` (${[(name && name !== "Error" ? name : code) || name || "error", status === undefined ? undefined : `HTTP ${status}`, requestId ? `request ${requestId}` : undefined]
       .filter(Boolean)
       .join(", ")})` +
     (sdkMessage ? `: ${sdkMessage}` : "");

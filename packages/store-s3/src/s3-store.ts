@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
+import type { PutObjectCommandInput, S3ClientConfig } from "@aws-sdk/client-s3";
 import {
   GenericStoreError,
   InvalidArgumentError,
@@ -44,7 +44,14 @@ export class S3Store implements ObjectStore {
   /** Key prefix inside the bucket, without trailing `/`; empty for the bucket root. */
   readonly prefix: string;
   private readonly client: S3ClientLike;
-  private readonly ownedClient: S3Client | undefined;
+  /**
+   * Sends conditional puts. A built store gives it no SDK retries: if a create's first attempt landed
+   * but its answer was lost, a silent retry would report `AlreadyExistsError` for the caller's own
+   * write, and the caller could not know to check. Without the retry the caller sees the
+   * `UnavailableError` and can resolve the ambiguity itself (the WAL compares writer ids).
+   */
+  private readonly conditionalClient: S3ClientLike;
+  private readonly ownedClients: S3Client[];
   private readonly quoteIfMatch: boolean;
 
   /** @throws InvalidArgumentError naming the missing or malformed option. */
@@ -58,10 +65,11 @@ export class S3Store implements ObjectStore {
     this.quoteIfMatch = resolved.compat !== "ceph";
     if (resolved.client) {
       this.client = resolved.client;
-      this.ownedClient = undefined;
+      this.conditionalClient = resolved.client;
+      this.ownedClients = [];
     } else {
       const custom = resolved.endpoint !== undefined;
-      this.ownedClient = new S3Client({
+      const config: S3ClientConfig = {
         region: resolved.region,
         forcePathStyle: resolved.forcePathStyle,
         ...(custom ? { endpoint: resolved.endpoint } : {}),
@@ -69,8 +77,12 @@ export class S3Store implements ObjectStore {
         // Since SDK 3.729 every upload carries a CRC trailer in aws-chunked framing; several
         // S3-compatible servers store that framing as part of the object. Only checksum when required.
         ...(custom ? { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } : {}),
-      });
-      this.client = this.ownedClient;
+      };
+      const client = new S3Client(config);
+      const conditionalClient = new S3Client({ ...config, maxAttempts: 1 });
+      this.client = client;
+      this.conditionalClient = conditionalClient;
+      this.ownedClients = [client, conditionalClient];
     }
   }
 
@@ -115,7 +127,9 @@ export class S3Store implements ObjectStore {
         throw new InvalidArgumentError(`unknown put mode ${JSON.stringify(mode)} for ${key}`);
     }
     const out = await this.call(operation, key, options.signal, () =>
-      this.client.send(new PutObjectCommand(input), { abortSignal: options.signal }),
+      (mode.kind === "overwrite" ? this.client : this.conditionalClient).send(new PutObjectCommand(input), {
+        abortSignal: options.signal,
+      }),
     );
     if (!out.ETag) {
       throw new GenericStoreError(`${this.name} ${operation} ${key}: response carried no ETag`, { backend: this.name, key });
@@ -226,9 +240,9 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  /** Destroys the client if this store built it; an injected client stays the caller's. */
+  /** Destroys the clients this store built; an injected client stays the caller's. */
   close(): void {
-    this.ownedClient?.destroy();
+    for (const client of this.ownedClients) client.destroy();
   }
 
   [Symbol.dispose](): void {

@@ -97,3 +97,10 @@ describe("mapS3Error", () => {
     expect(map(already)).toBe(already);
   });
 });
+
+describe("mapS3Error labels", () => {
+  it("names a network error by its code", () => {
+    const mapped = mapS3Error(networkError("ECONNREFUSED"), { backend: "s3", operation: "head", key: "k" });
+    expect(mapped.message).toBe("s3 head k: temporarily unavailable (ECONNREFUSED): socket trouble ECONNREFUSED");
+  });
+});
