@@ -16,6 +16,6 @@ export function selectedBackends(env: NodeJS.ProcessEnv = process.env): string[]
 
 /** Loaded lazily so that a backend's SDK is imported only when that backend is selected. */
 export async function loadBackend(name: string): Promise<BackendDefinition> {
-  const mod = (await import(`./${name}.js`)) as { backend: BackendDefinition };
+  const mod = (await import(/* @vite-ignore */ `./${name}.js`)) as { backend: BackendDefinition };
   return mod.backend;
 }

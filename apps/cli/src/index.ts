@@ -1,0 +1,3 @@
+export { runDemo, type DemoOptions, type DemoResult } from "./demo.js";
+export { runInspect, inspectShard, locateShards, type InspectedEntry, type InspectedShard } from "./inspect.js";
+export { demoBatch, demoSchema } from "./demo-data.js";
