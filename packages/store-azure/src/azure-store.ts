@@ -27,6 +27,7 @@ export class AzureStore implements ObjectStore {
   /** Put Blob honours `If-None-Match: *` and `If-Match` atomically. */
   readonly capabilities: StoreCapabilities = { create: true, update: true };
   private readonly container: ContainerClient;
+  private readonly conditionalContainer: ContainerClient;
   private readonly prefix: string;
   private readonly maxSingleShotSize: number;
   private readonly listPageSize: number;
@@ -36,6 +37,7 @@ export class AzureStore implements ObjectStore {
   constructor(options: AzureStoreOptions) {
     const resolved = resolveAzureConfig(options);
     this.container = resolved.containerClient;
+    this.conditionalContainer = resolved.conditionalContainerClient;
     this.prefix = resolved.prefix;
     this.maxSingleShotSize = resolved.maxSingleShotSize;
     this.listPageSize = resolved.listPageSize;
@@ -75,7 +77,8 @@ export class AzureStore implements ObjectStore {
     } else {
       throw new InvalidArgumentError(`unknown put mode ${JSON.stringify(mode)} for ${key}`);
     }
-    const blob = this.container.getBlockBlobClient(this.blobName(key));
+    const client = operation === "put-overwrite" ? this.container : this.conditionalContainer;
+    const blob = client.getBlockBlobClient(this.blobName(key));
     const response = await this.call(operation, key, options.signal, () => blob.uploadData(bytes, upload));
     if (!response.etag) throw this.missing(operation, key, "etag");
     return { version: canonicalEtag(response.etag) };

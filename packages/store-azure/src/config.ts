@@ -57,8 +57,10 @@ export interface AzureStoreOptions {
   readonly listPageSize?: number;
   /**
    * The SDK's own retry policy (tries, delays, per-try timeout) for clients the store builds; ignored
-   * with an injected client. Default: the SDK's (4 tries, exponential backoff). A WAL writer that
-   * retries by itself may want `{maxTries: 1}` so that failures surface quickly.
+   * with an injected client. Default: the SDK's (4 tries, exponential backoff). Create and update
+   * puts are always sent once (`maxTries: 1`): an SDK retry after a lost answer would find the put's
+   * own write and report a false conflict. A WAL writer that retries by itself may want
+   * `{maxTries: 1}` everywhere so that failures surface quickly.
    */
   readonly retryOptions?: StorageRetryOptions;
 }
@@ -66,6 +68,11 @@ export interface AzureStoreOptions {
 /** What `resolveAzureConfig` produces: a container client plus the normalized key prefix. */
 export interface ResolvedAzureConfig {
   readonly containerClient: ContainerClient;
+  /**
+   * The client for create and update puts: the same pipeline without SDK retries when the store
+   * built the client; the injected client itself otherwise.
+   */
+  readonly conditionalContainerClient: ContainerClient;
   /** Empty, or ending in `/`. */
   readonly prefix: string;
   readonly maxSingleShotSize: number;
@@ -185,32 +192,61 @@ export function resolveAzureConfig(options: AzureStoreOptions): ResolvedAzureCon
     throw new InvalidArgumentError("listPageSize must be an integer in [1, 5000]");
   }
   const base = { prefix, maxSingleShotSize, listPageSize };
-  const pipeline: StoragePipelineOptions = options.retryOptions ? { retryOptions: options.retryOptions } : {};
   const secrets = [options.accountKey, options.sasToken, options.connectionString].filter(
     (s): s is string => typeof s === "string" && s.length > 0,
   );
 
-  if (options.containerClient) return { ...base, containerClient: options.containerClient, secrets };
-
+  if (options.containerClient) {
+    const client = options.containerClient;
+    return { ...base, containerClient: client, conditionalContainerClient: client, secrets };
+  }
   const container = options.container;
   if (container === undefined || container === "") {
     throw new InvalidArgumentError("Azure store needs a container (option `container` or an az://container/ URI)");
   }
   checkContainerName(container);
   if (options.serviceClient) {
-    return { ...base, containerClient: options.serviceClient.getContainerClient(container), secrets };
+    const client = options.serviceClient.getContainerClient(container);
+    return { ...base, containerClient: client, conditionalContainerClient: client, secrets };
   }
+
+  const service = serviceFactory(options, secrets);
+  const retryOptions = options.retryOptions ?? {};
+  return {
+    ...base,
+    containerClient: service({ retryOptions }).getContainerClient(container),
+    // A conditional put retried inside the SDK after a lost answer meets its own write and fails
+    // (409/412) although it succeeded; with one try the caller gets Unavailable and can resolve the
+    // ambiguity itself.
+    conditionalContainerClient: service({ retryOptions: { ...retryOptions, maxTries: 1 } }).getContainerClient(container),
+    secrets,
+  };
+}
+
+/**
+ * How to build a service client from the credential options, checked now so that a mistake fails
+ * before any request. Adds the secrets it finds to `secrets`.
+ */
+function serviceFactory(
+  options: AzureStoreOptions,
+  secrets: string[],
+): (pipeline: StoragePipelineOptions) => BlobServiceClient {
   if (options.connectionString !== undefined) {
-    const fields = parseConnectionString(options.connectionString);
+    const connectionString = options.connectionString;
+    const fields = parseConnectionString(connectionString);
     secrets.push(...[fields.accountKey, fields.sasToken].filter((s): s is string => !!s));
-    let service: BlobServiceClient;
-    try {
-      service = BlobServiceClient.fromConnectionString(options.connectionString, pipeline);
-    } catch {
-      // The SDK's own message may quote parts of the string, so it is dropped on purpose.
-      throw new InvalidArgumentError("Azure connection string was rejected by the SDK (check AccountName, AccountKey and BlobEndpoint)");
-    }
-    return { ...base, containerClient: service.getContainerClient(container), secrets };
+    const build = (pipeline: StoragePipelineOptions): BlobServiceClient => {
+      try {
+        return BlobServiceClient.fromConnectionString(connectionString, pipeline);
+      } catch {
+        // The SDK's own message may quote parts of the string, so it is dropped on purpose.
+        throw new InvalidArgumentError(
+          "Azure connection string was rejected by the SDK (check AccountName, AccountKey and BlobEndpoint)",
+        );
+      }
+    };
+    build({});
+    return build;
   }
   if (!options.accountName) {
     throw new InvalidArgumentError(
@@ -220,11 +256,11 @@ export function resolveAzureConfig(options: AzureStoreOptions): ResolvedAzureCon
   const endpoint = checkEndpoint(options.endpoint ?? `https://${options.accountName}.blob.core.windows.net`);
   if (options.accountKey) {
     const credential = new StorageSharedKeyCredential(options.accountName, options.accountKey);
-    return { ...base, containerClient: new BlobServiceClient(endpoint, credential, pipeline).getContainerClient(container), secrets };
+    return (pipeline) => new BlobServiceClient(endpoint, credential, pipeline);
   }
   if (options.sasToken) {
-    const sas = options.sasToken.replace(/^\?/, "");
-    return { ...base, containerClient: new BlobServiceClient(`${endpoint}?${sas}`, undefined, pipeline).getContainerClient(container), secrets };
+    const url = `${endpoint}?${options.sasToken.replace(/^\?/, "")}`;
+    return (pipeline) => new BlobServiceClient(url, undefined, pipeline);
   }
   throw new InvalidArgumentError(
     "Azure store has accountName but is missing accountKey (AZURE_STORAGE_KEY) or sasToken (AZURE_STORAGE_SAS_TOKEN)",

@@ -10,6 +10,7 @@ import { AzureStore } from "../src/index.js";
 // what the SDK hands the mapper (codes on HEAD come only from headers) and what ends up printable.
 const KEY = Buffer.from("a made-up account key used only by this test file").toString("base64");
 const seenAuthorization: string[] = [];
+const requestsByName = new Map<string, number>();
 
 function errorBody(code: string, message: string): string {
   return `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nRequestId:rid-1\nTime:2025-01-01T00:00:00Z</Message></Error>`;
@@ -19,6 +20,9 @@ const routes: Record<string, [number, string, string]> = {
   "auth": [403, "AuthenticationFailed", "Server failed to authenticate the request."],
   "denied": [403, "AuthorizationPermissionMismatch", "This request is not authorized to perform this operation using this permission."],
   "busy": [503, "ServerBusy", "The server is busy."],
+  "busy-overwrite": [503, "ServerBusy", "The server is busy."],
+  "busy-create": [503, "ServerBusy", "The server is busy."],
+  "busy-update": [503, "ServerBusy", "The server is busy."],
   "missing": [404, "BlobNotFound", "The specified blob does not exist."],
   "exists": [409, "BlobAlreadyExists", "The specified blob already exists."],
   "stale": [412, "ConditionNotMet", "The condition specified using HTTP conditional header(s) is not met."],
@@ -31,6 +35,7 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     seenAuthorization.push(String(req.headers.authorization ?? ""));
     const name = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname).split("/").pop() ?? "";
+    requestsByName.set(name, (requestsByName.get(name) ?? 0) + 1);
     const route = routes[name];
     req.resume();
     req.on("end", () => {
@@ -99,6 +104,23 @@ describe("AzureStore over HTTP error answers", () => {
     expect(printed).not.toContain(KEY);
     expect(printed).not.toContain(signature);
     expect(printed).not.toMatch(/SharedKey/);
+  });
+
+  it("lets the SDK retry overwrites but sends create and update puts once", async () => {
+    const s = new AzureStore({
+      container: "box",
+      endpoint,
+      accountName: "acct",
+      accountKey: KEY,
+      retryOptions: { maxTries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 2 },
+    });
+    const body = new Uint8Array(4);
+    expect((await failure(s.put("busy-overwrite", body, { mode: PutModes.overwrite }))).code).toBe("Unavailable");
+    expect((await failure(s.put("busy-create", body, { mode: PutModes.create }))).code).toBe("Unavailable");
+    expect((await failure(s.put("busy-update", body, { mode: PutModes.update("0x1") }))).code).toBe("Unavailable");
+    expect(requestsByName.get("busy-overwrite")).toBe(3);
+    expect(requestsByName.get("busy-create")).toBe(1);
+    expect(requestsByName.get("busy-update")).toBe(1);
   });
 
   it("rethrows the caller's abort reason rather than a store error", async () => {
