@@ -7,7 +7,9 @@
  *   instance id in its metadata, never by guessing.
  * - Transient failures are retried at the same position with exponential backoff and jitter. When
  *   retries run out the appender throws `WriterPoisonedError`; the flusher then stops for good.
- * - Positions only move forward, one per successful append, so entries stay contiguous.
+ * - Each call takes the next position when it starts; with several calls in flight (pipelining) their
+ *   writes may finish in any order. Entries stay contiguous as long as every call succeeds; the first
+ *   failure stops the writer, and whatever lies beyond the gap is neutralized by the next opener.
  */
 import type { ObjectStore } from "./object-store.js";
 import { PutModes } from "./object-store.js";
@@ -36,7 +38,7 @@ export class FencedAppender implements EntryAppender {
     this.next = options.nextPosition;
   }
 
-  /** The position the next entry will take. */
+  /** The position the next call will take. */
   get nextPosition(): bigint {
     return this.next;
   }
@@ -48,17 +50,16 @@ export class FencedAppender implements EntryAppender {
   async appendEntry(bytes: Uint8Array): Promise<{ position: bigint; key: string }> {
     const { store, paths } = this.options;
     const retries = this.options.retry?.retries ?? DEFAULT_RETRY.retries;
-    const position = this.next;
+    // Taken before the first await: concurrent (pipelined) calls get consecutive positions in call order.
+    const position = this.next++;
     const key = paths.entryKey(position);
     for (let attempt = 0; ; attempt++) {
       try {
         await store.put(key, bytes, { mode: PutModes.create });
-        this.next = position + 1n;
         return { position, key };
       } catch (e) {
         if (e instanceof AlreadyExistsError) {
           await this.resolveTakenPosition(position, key);
-          this.next = position + 1n;
           return { position, key };
         }
         if (!isTransient(e)) {

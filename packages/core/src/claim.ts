@@ -12,7 +12,17 @@ export const MAX_CLAIM_ATTEMPTS = 16;
  * @returns the committed manifest version holding our new epoch.
  * @throws ClaimFailedError when a peer claimed an equal or higher epoch, or after `maxAttempts` conflicts.
  */
-export async function claimEpoch(manifests: ManifestStore, shardId: string, maxAttempts = MAX_CLAIM_ATTEMPTS): Promise<ManifestVersion> {
+export interface ClaimedEpoch extends ManifestVersion {
+  /** Entries the previous holder of the shard may have had in flight (1 for Lance's writers). */
+  readonly previousPipelineDepth: number;
+}
+
+export async function claimEpoch(
+  manifests: ManifestStore,
+  shardId: string,
+  maxAttempts = MAX_CLAIM_ATTEMPTS,
+  pipelineDepth = 1,
+): Promise<ClaimedEpoch> {
   let wanted: bigint | undefined;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const latest = await manifests.readLatest();
@@ -24,10 +34,10 @@ export async function claimEpoch(manifests: ManifestStore, shardId: string, maxA
     const base = latest?.manifest ?? newShardManifest(shardId);
     const version = (latest?.version ?? 0n) + 1n;
     wanted = base.writerEpoch + 1n;
-    const claimed = nextManifest(base, { version, writerEpoch: wanted });
+    const claimed = nextManifest(base, { version, writerEpoch: wanted, pipelineDepth });
     try {
       await manifests.write(claimed);
-      return { version, manifest: claimed };
+      return { version, manifest: claimed, previousPipelineDepth: Math.max(1, base.pipelineDepth) };
     } catch (e) {
       if (!(e instanceof AlreadyExistsError)) throw e;
     }

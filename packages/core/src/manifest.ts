@@ -45,7 +45,7 @@ export function newShardManifest(shardId: string): ShardManifest {
 }
 
 /** A copy of `m` with some fields changed; unknown fields are carried over. */
-export function nextManifest(m: ShardManifest, changes: Partial<Pick<ShardManifest, "version" | "writerEpoch" | "replayAfterWalEntryPosition" | "walEntryPositionLastSeen">>): ShardManifest {
+export function nextManifest(m: ShardManifest, changes: Partial<Pick<ShardManifest, "version" | "writerEpoch" | "replayAfterWalEntryPosition" | "walEntryPositionLastSeen" | "pipelineDepth">>): ShardManifest {
   const copy = fromBinary(ShardManifestSchema, encodeManifest(m), { readUnknownFields: true });
   return Object.assign(copy, changes);
 }

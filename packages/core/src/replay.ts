@@ -4,7 +4,7 @@
  * bit-reversed names) is only ever a fallback for finding the tip, never the order of replay.
  */
 import type { ObjectStore } from "./object-store.js";
-import { NotFoundError } from "./errors.js";
+import { InvalidArgumentError, NotFoundError } from "./errors.js";
 import { decodeWalEntry, type DecodedWalEntry } from "./codec.js";
 import { ShardPaths } from "./naming.js";
 
@@ -39,6 +39,13 @@ export interface ReplayOptions {
   readonly after?: bigint;
   /** Yield fence sentinels too (default false: replay skips them). */
   readonly includeSentinels?: boolean;
+  /** Entries fetched ahead of the one being decoded (default 8; 1 fetches one at a time). */
+  readonly prefetch?: number;
+  /**
+   * Stop fetching ahead while this many fetched bytes wait to be consumed (default 64 MiB). The entry
+   * being consumed is always fetched, so memory stays within this bound plus one entry.
+   */
+  readonly maxPrefetchBytes?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -51,12 +58,68 @@ export async function* replay(store: ObjectStore, base: string, shardId: string,
   yield* replayPaths(store, new ShardPaths(base, shardId), options);
 }
 
+/**
+ * The replay walk. Besides stopping at the first gap it applies the orphan rule: once a fence sentinel
+ * of epoch E has been passed, an entry of an epoch below E is an orphan of the fenced writer (a
+ * pipelined write that landed beyond a gap or behind the fence, never acknowledged) and is skipped.
+ * No acknowledged entry can sit there: its writer would have needed the sentinel's position itself.
+ */
 export async function* replayPaths(store: ObjectStore, paths: ShardPaths, options: ReplayOptions = {}): AsyncGenerator<WalEntry> {
-  for (let position = (options.after ?? 0n) + 1n; ; position++) {
+  const depth = options.prefetch ?? 8;
+  if (!Number.isSafeInteger(depth) || depth < 1) throw new InvalidArgumentError(`prefetch must be a positive integer, got ${options.prefetch}`);
+  const maxBytes = options.maxPrefetchBytes ?? 64 * 1024 * 1024;
+  const window: Array<{ position: bigint; bytes: Promise<Uint8Array | undefined>; size: number; done: boolean }> = [];
+  let issued = (options.after ?? 0n) + 1n;
+  let buffered = 0; // bytes fetched and not yet consumed
+  let largest = 0; // largest entry seen: the size assumed for fetches still in flight
+  let fenceEpoch = 0n;
+  const fetchAt = async (position: bigint): Promise<Uint8Array | undefined> => {
+    try {
+      return (await store.get(paths.entryKey(position), { signal: options.signal })).bytes;
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+  };
+  const expectedBytes = (): number => {
+    const inFlight = window.filter((s) => !s.done).length;
+    return buffered + inFlight * largest;
+  };
+  const fill = (): void => {
+    // Until one entry's size is known, fetch one at a time; then only while the bytes held and
+    // expected stay under the budget. The entry about to be consumed is always fetched.
+    while (window.length < depth && (window.length === 0 || (largest > 0 && expectedBytes() + largest <= maxBytes))) {
+      const slot = { position: issued++, bytes: fetchAt(issued - 1n), size: 0, done: false };
+      // Accounting only; a failure surfaces when the slot is consumed (or is dropped with the window).
+      slot.bytes.then(
+        (b) => {
+          slot.done = true;
+          slot.size = b?.byteLength ?? 0;
+          buffered += slot.size;
+          if (slot.size > largest) largest = slot.size;
+        },
+        () => {
+          slot.done = true;
+        },
+      );
+      window.push(slot);
+    }
+  };
+  for (;;) {
     options.signal?.throwIfAborted();
-    const entry = await readEntryAt(store, paths, position);
-    if (!entry) return;
-    if (entry.isSentinel && !options.includeSentinels) continue;
+    fill();
+    const slot = window.shift()!;
+    const bytes = await slot.bytes;
+    buffered -= slot.size;
+    if (!bytes) return; // the first gap ends the log; fetches beyond it are dropped
+    const key = paths.entryKey(slot.position);
+    const entry: WalEntry = { ...decodeWalEntry(bytes, key, slot.position), position: slot.position, key };
+    if (entry.isSentinel) {
+      if (entry.writerEpoch > fenceEpoch) fenceEpoch = entry.writerEpoch;
+      if (options.includeSentinels) yield entry;
+      continue;
+    }
+    if (entry.writerEpoch < fenceEpoch) continue; // an orphan of a fenced writer
     yield entry;
   }
 }

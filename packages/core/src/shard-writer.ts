@@ -9,8 +9,18 @@
  * Replayed batches are handed out, never appended again: a batch is in the log exactly once.
  *
  * Flush policy: a flush starts when buffered bytes reach `flushBytes`, when `flushIntervalMs` passes
- * with data pending, and at once when a producer waits on a batch while no flush is running. While a
- * flush runs, new batches accumulate and go in the next entry (group commit).
+ * with data pending, and at once when a producer waits on a batch while the pipeline has room. Up to
+ * `pipelineDepth` entries (K) are in flight at once, each at its own position; batches arriving while
+ * the pipeline is full accumulate and go in the next entry (group commit).
+ *
+ * Pipelining and failure (docs/PROTOCOL.md has the full argument): when entry k fails or is fenced
+ * while k+1.. already landed, nothing from k on is acknowledged (the durable watermark only covers a
+ * contiguous prefix) and the writer stops. The entries beyond the gap are orphans and must never be
+ * replayed. The next opener neutralizes them: it writes its fence sentinel at the first free position
+ * S (the gap), then claims positions S+1 .. S+K'-1 with further sentinels, where K' is the previous
+ * writer's pipeline depth recorded in the manifest; a late write of the fenced writer can land only
+ * there, and replay skips any entry whose epoch is below a sentinel it has passed. New entries start
+ * at S+K'.
  */
 import { v4 as uuidv4 } from "uuid";
 import type { RecordBatch, Schema } from "apache-arrow";
@@ -21,7 +31,7 @@ import { ShardPaths } from "./naming.js";
 import { ManifestStore, nextManifest, defaultWarningHandler, type WarningHandler, type ManifestVersion } from "./manifest.js";
 import { claimEpoch, MAX_CLAIM_ATTEMPTS } from "./claim.js";
 import { encodeFenceSentinel, sameSchema } from "./codec.js";
-import { findTip, replayPaths, type WalEntry } from "./replay.js";
+import { findTip, readEntryAt, replayPaths, type WalEntry } from "./replay.js";
 import { FencedAppender } from "./appender.js";
 import { BatchStore } from "./batch-store.js";
 import { WalFlusher, type MemIndex, type WalFlushResult } from "./flusher.js";
@@ -50,8 +60,17 @@ export interface ShardWriterOptions {
   readonly writerId?: string;
   /** Attempts to claim the epoch before giving up (default 16). */
   readonly maxClaimAttempts?: number;
-  /** Called after each successful flush. */
+  /** Called after each acknowledged flush, in order. */
   readonly onFlushed?: (result: WalFlushResult) => void;
+  /**
+   * Entries in flight at once (K, 1..64; default 4). 1 writes one entry at a time as Lance does; more
+   * overlaps round trips on high-latency stores. Recorded in the manifest for the next opener.
+   */
+  readonly pipelineDepth?: number;
+  /** Entries replay fetches ahead while decoding in order (default 8). */
+  readonly replayPrefetch?: number;
+  /** Bytes replay may hold fetched ahead (default 64 MiB). */
+  readonly maxReplayPrefetchBytes?: number;
   /** Non-fatal conditions (a stale or corrupt hint that was worked around). Default: `process.emitWarning`. */
   readonly onWarning?: WarningHandler;
 }
@@ -65,6 +84,9 @@ export interface ReplaySummary {
   readonly after: bigint;
   readonly upTo: bigint;
 }
+
+export const MAX_PIPELINE_DEPTH = 64;
+export const DEFAULT_PIPELINE_DEPTH = 4;
 
 export class ShardWriter {
   private readonly batchStore: BatchStore;
@@ -89,30 +111,28 @@ export class ShardWriter {
     private readonly options: ShardWriterOptions,
   ) {
     this.durablePosition = appender.nextPosition - 1n;
+    const pipelineDepth = options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH;
     this.replayAfter = manifest.manifest.replayAfterWalEntryPosition;
     this.batchStore = new BatchStore(options.maxBufferedBatches ?? 8192);
     this.flusher = new WalFlusher({
       batchStore: this.batchStore,
-      appender: {
-        appendEntry: async (bytes) => {
-          const written = await appender.appendEntry(bytes);
-          this.durablePosition = written.position;
-          return written;
-        },
-      },
+      appender,
       stamp: { writerEpoch: epoch, writerId },
       indexes: options.indexes ?? [],
+      maxInFlight: pipelineDepth,
       onFlushed: (r) => {
+        // Acknowledged in order, so this is the durable tip.
+        this.durablePosition = r.entry.position;
         options.onFlushed?.(r);
         this.afterFlush();
       },
     });
     this.flusher.onWait((p) => {
       if (p > this.waitedUpTo) this.waitedUpTo = p;
-      this.flushIfIdle();
+      this.flushIfRoom();
     });
     const interval = options.flushIntervalMs ?? 100;
-    this.timer = setInterval(() => this.flushIfIdle(), interval);
+    this.timer = setInterval(() => this.flushIfRoom(), interval);
     // The interval must not keep a process alive on its own; `close()` flushes what is left.
     this.timer.unref();
   }
@@ -126,20 +146,28 @@ export class ShardWriter {
    */
   static async open(store: ObjectStore, base: string, shardId: string, options: ShardWriterOptions = {}): Promise<ShardWriter> {
     const paths = new ShardPaths(base, shardId);
+    const depth = options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH;
+    if (!Number.isSafeInteger(depth) || depth < 1 || depth > MAX_PIPELINE_DEPTH) {
+      throw new InvalidArgumentError(`pipelineDepth must be an integer in [1, ${MAX_PIPELINE_DEPTH}], got ${options.pipelineDepth}`);
+    }
     const writerId = options.writerId ?? uuidv4();
     const manifests = new ManifestStore(store, paths, options.onWarning ?? defaultWarningHandler);
-    const claimed = await claimEpoch(manifests, shardId, options.maxClaimAttempts ?? MAX_CLAIM_ATTEMPTS);
+    const claimed = await claimEpoch(manifests, shardId, options.maxClaimAttempts ?? MAX_CLAIM_ATTEMPTS, depth);
     const epoch = claimed.manifest.writerEpoch;
     const replayAfter = claimed.manifest.replayAfterWalEntryPosition;
     const lastSeen = claimed.manifest.walEntryPositionLastSeen;
     let tip = await findTip(store, paths, lastSeen > replayAfter ? lastSeen : replayAfter);
-    if (epoch >= 2n) tip = await writeSentinel(store, paths, manifests, epoch, writerId, tip);
+    if (epoch >= 2n) {
+      const sentinel = await writeSentinel(store, paths, manifests, epoch, writerId, tip);
+      tip = await neutralizeOrphans(store, paths, epoch, writerId, sentinel, claimed.previousPipelineDepth);
+    }
 
     let entries = 0;
     let batches = 0;
     let rows = 0;
     let upTo = replayAfter;
-    for await (const entry of replayPaths(store, paths, { after: replayAfter, includeSentinels: true })) {
+    const replayOptions = { after: replayAfter, includeSentinels: true, prefetch: options.replayPrefetch, maxPrefetchBytes: options.maxReplayPrefetchBytes };
+    for await (const entry of replayPaths(store, paths, replayOptions)) {
       if (entry.writerEpoch > epoch) {
         throw new WriterFencedError(shardId, epoch, entry.writerEpoch, `replay met entry ${entry.key} (position ${entry.position})`);
       }
@@ -150,8 +178,8 @@ export class ShardWriter {
       rows += entry.rows;
       await options.onReplay?.(entry);
     }
-    // Entries may have appeared past the tip we found (a predecessor still writing before our
-    // sentinel landed); replay read through them, so appending starts after whatever it saw.
+    // Replay may have read past the tip we found (entries a predecessor landed before our sentinel);
+    // appending starts after whatever it saw.
     const next = (upTo > tip ? upTo : tip) + 1n;
     const appender = new FencedAppender({ store, paths, manifests, epoch, writerId, nextPosition: next, retry: options.retry });
     const summary: ReplaySummary = { entries, batches, rows, after: replayAfter, upTo };
@@ -196,11 +224,11 @@ export class ShardWriter {
       if (this.batchStore.bufferedBytes < maxBytes || this.batchStore.size === 0) {
         const appended = this.batchStore.append(batch);
         if (appended.ok) {
-          if (this.pendingBytes() >= (this.options.flushBytes ?? 10 * 1024 * 1024)) this.flushIfIdle();
+          if (this.pendingBytes() >= (this.options.flushBytes ?? 10 * 1024 * 1024)) this.flushIfRoom();
           return this.flusher.trackBatch(appended.position);
         }
       }
-      this.flushIfIdle();
+      this.flushIfRoom();
       await this.flusher.backpressure(signal);
     }
   }
@@ -307,8 +335,8 @@ export class ShardWriter {
     return this.batchStore.bytesBetween(from, this.batchStore.end);
   }
 
-  private flushIfIdle(): void {
-    if (this.flusher.busy || this.flusher.error !== undefined) return;
+  private flushIfRoom(): void {
+    if (!this.flusher.hasRoom || this.flusher.error !== undefined) return;
     if (this.batchStore.end <= this.flusher.flushedPosition) return;
     // The result reaches producers through their watchers (the flusher fails the watermark with the
     // same error), so this promise only needs a handler, not a consumer.
@@ -316,13 +344,13 @@ export class ShardWriter {
   }
 
   private afterFlush(): void {
-    // Group commit: batches that arrived during the flush go out at once if anyone waits on them or
-    // they already exceed the size threshold; otherwise the interval picks them up.
+    // Group commit: batches that arrived while the pipeline was full go out at once if anyone waits on
+    // them or they already exceed the size threshold; otherwise the interval picks them up.
     queueMicrotask(() => {
       const pending = this.batchStore.end > this.flusher.flushedPosition;
       if (!pending) return;
       if (this.waitedUpTo >= this.flusher.flushedPosition || this.pendingBytes() >= (this.options.flushBytes ?? 10 * 1024 * 1024)) {
-        this.flushIfIdle();
+        this.flushIfRoom();
       }
     });
   }
@@ -330,6 +358,39 @@ export class ShardWriter {
 
 function describeFields(schema: Schema): string {
   return `[${schema.fields.map((f) => `${f.name}: ${String(f.type)}`).join(", ")}]`;
+}
+
+/**
+ * Occupies positions `sentinel+1 .. sentinel+previousDepth-1` with sentinels: the fenced writer may
+ * still have writes in flight there (at most its pipeline depth beyond the gap our sentinel filled).
+ * A position already taken holds an orphan of a lower epoch, skipped by replay. Returns the last
+ * position occupied, the tip from which new entries follow.
+ * @throws WriterFencedError when a taken position holds an entry of a higher epoch.
+ */
+async function neutralizeOrphans(
+  store: ObjectStore,
+  paths: ShardPaths,
+  epoch: bigint,
+  writerId: string,
+  sentinel: bigint,
+  previousDepth: number,
+): Promise<bigint> {
+  const bytes = encodeFenceSentinel({ writerEpoch: epoch, writerId });
+  const positions = Array.from({ length: Math.max(0, previousDepth - 1) }, (_, i) => sentinel + 1n + BigInt(i));
+  await Promise.all(
+    positions.map(async (position) => {
+      try {
+        await store.put(paths.entryKey(position), bytes, { mode: PutModes.create });
+      } catch (e) {
+        if (!(e instanceof AlreadyExistsError)) throw e;
+        const existing = await readEntryAt(store, paths, position);
+        if (existing && existing.writerEpoch > epoch) {
+          throw new WriterFencedError(paths.shardId, epoch, existing.writerEpoch, `position ${position} holds a newer writer's entry`);
+        }
+      }
+    }),
+  );
+  return sentinel + BigInt(positions.length);
 }
 
 /**

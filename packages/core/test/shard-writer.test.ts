@@ -49,6 +49,7 @@ describe("ShardWriter: open, append, replay", () => {
 
   it("replays a crashed writer's entries in order, writes a sentinel, and never appends them again", async () => {
     const store = new MemoryStore();
+    const quiet = { onWarning: () => undefined, pipelineDepth: 1 };
     const w1 = await ShardWriter.open(store, BASE, SHARD, quiet);
     await appendAll(w1, [1, 4, 7]);
     w1.abandon(); // crash: no close, no checkpoint
@@ -285,6 +286,7 @@ describe("ShardWriter: flush policy", () => {
 describe("ShardWriter: checkpoint and gc", () => {
   it("checkpoint never passes the tip; gc keeps the tip and anything above replay_after", async () => {
     const store = new MemoryStore();
+    const quiet = { onWarning: () => undefined, pipelineDepth: 1 };
     const w1 = await ShardWriter.open(store, BASE, SHARD, quiet);
     await appendAll(w1, [1]);
     await appendAll(w1, [4]);

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shard_manifest.proto.
  */
 export const file_shard_manifest: GenFile = /*@__PURE__*/
-  fileDesc("ChRzaGFyZF9tYW5pZmVzdC5wcm90bxIKd2FsLm1lbXdhbCKbAgoNU2hhcmRNYW5pZmVzdBIPCgd2ZXJzaW9uGAEgASgEEhQKDHdyaXRlcl9lcG9jaBgCIAEoBBInCh9yZXBsYXlfYWZ0ZXJfd2FsX2VudHJ5X3Bvc2l0aW9uGAMgASgEEiQKHHdhbF9lbnRyeV9wb3NpdGlvbl9sYXN0X3NlZW4YBCABKAQSGgoSY3VycmVudF9nZW5lcmF0aW9uGAYgASgEEjoKE2ZsdXNoZWRfZ2VuZXJhdGlvbnMYCCADKAsyHS53YWwubWVtd2FsLkZsdXNoZWRHZW5lcmF0aW9uEhUKDXNoYXJkX3NwZWNfaWQYCiABKA0SJQoIc2hhcmRfaWQYCyABKAsyEy53YWwubWVtd2FsLlNoYXJkSWQiNQoRRmx1c2hlZEdlbmVyYXRpb24SEgoKZ2VuZXJhdGlvbhgBIAEoBBIMCgRwYXRoGAIgASgJIhcKB1NoYXJkSWQSDAoEdXVpZBgBIAEoDGIGcHJvdG8z");
+  fileDesc("ChRzaGFyZF9tYW5pZmVzdC5wcm90bxIKd2FsLm1lbXdhbCK0AgoNU2hhcmRNYW5pZmVzdBIPCgd2ZXJzaW9uGAEgASgEEhQKDHdyaXRlcl9lcG9jaBgCIAEoBBInCh9yZXBsYXlfYWZ0ZXJfd2FsX2VudHJ5X3Bvc2l0aW9uGAMgASgEEiQKHHdhbF9lbnRyeV9wb3NpdGlvbl9sYXN0X3NlZW4YBCABKAQSGgoSY3VycmVudF9nZW5lcmF0aW9uGAYgASgEEjoKE2ZsdXNoZWRfZ2VuZXJhdGlvbnMYCCADKAsyHS53YWwubWVtd2FsLkZsdXNoZWRHZW5lcmF0aW9uEhUKDXNoYXJkX3NwZWNfaWQYCiABKA0SJQoIc2hhcmRfaWQYCyABKAsyEy53YWwubWVtd2FsLlNoYXJkSWQSFwoOcGlwZWxpbmVfZGVwdGgY6AcgASgNIjUKEUZsdXNoZWRHZW5lcmF0aW9uEhIKCmdlbmVyYXRpb24YASABKAQSDAoEcGF0aBgCIAEoCSIXCgdTaGFyZElkEgwKBHV1aWQYASABKAxiBnByb3RvMw");
 
 /**
  * @generated from message wal.memwal.ShardManifest
@@ -63,6 +63,16 @@ export type ShardManifest = Message<"wal.memwal.ShardManifest"> & {
    * @generated from field: wal.memwal.ShardId shard_id = 11;
    */
   shardId?: ShardId;
+
+  /**
+   * This library's extension, not written by Lance: how many WAL entries the writer holding
+   * `writer_epoch` may have in flight at once (0 or absent means 1, as for Lance's writers). The next
+   * writer neutralizes that many positions after its fence sentinel, so no late write of the fenced
+   * writer can land where new entries go. A high number keeps clear of Lance's own fields.
+   *
+   * @generated from field: uint32 pipeline_depth = 1000;
+   */
+  pipelineDepth: number;
 };
 
 /**
