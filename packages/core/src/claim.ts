@@ -34,7 +34,10 @@ export async function claimEpoch(
     const base = latest?.manifest ?? newShardManifest(shardId);
     const version = (latest?.version ?? 0n) + 1n;
     wanted = base.writerEpoch + 1n;
-    const claimed = nextManifest(base, { version, writerEpoch: wanted, pipelineDepth });
+    // The recorded depth never shrinks: a claimer that dies before fencing leaves the previous writer
+    // running, and the next opener must still cover that writer's window.
+    const recorded = Math.max(pipelineDepth, base.pipelineDepth);
+    const claimed = nextManifest(base, { version, writerEpoch: wanted, pipelineDepth: recorded });
     try {
       await manifests.write(claimed);
       return { version, manifest: claimed, previousPipelineDepth: Math.max(1, base.pipelineDepth) };

@@ -65,10 +65,10 @@ export type ShardManifest = Message<"wal.memwal.ShardManifest"> & {
   shardId?: ShardId;
 
   /**
-   * This library's extension, not written by Lance: how many WAL entries the writer holding
-   * `writer_epoch` may have in flight at once (0 or absent means 1, as for Lance's writers). The next
-   * writer neutralizes that many positions after its fence sentinel, so no late write of the fenced
-   * writer can land where new entries go. A high number keeps clear of Lance's own fields.
+   * This library's extension, not written by Lance: the most WAL entries any writer of this shard may
+   * have had in flight at once (0 or absent means 1, as for Lance's writers); it never shrinks. The
+   * next opener neutralizes that many positions from its fence sentinel on, so no late write of a
+   * fenced writer can land where new entries go. A high number keeps clear of Lance's own fields.
    *
    * @generated from field: uint32 pipeline_depth = 1000;
    */
