@@ -28,7 +28,9 @@ describe("wal demo", () => {
     expect(shards).toHaveLength(1);
     const entries = shards[0]!.entries;
     expect(entries.filter((e) => e.kind === "entry").reduce((n, e) => n + e.rows, 0)).toBe(2100);
-    expect(entries.filter((e) => e.kind === "sentinel").map((e) => e.epoch)).toEqual([2n]); // written by the replaying writer
+    const sentinels = entries.filter((e) => e.kind === "sentinel");
+    expect(sentinels.length).toBeGreaterThanOrEqual(1); // written by the replaying writer (its fence, plus one per position the previous pipeline could reach)
+    for (const s of sentinels) expect(s.epoch).toBe(2n);
     rmSync(dir, { recursive: true, force: true });
   });
 
