@@ -123,3 +123,14 @@ describe("WAL entry codec", () => {
 function batchOfTable(metadata: Record<string, string> = {}): Table {
   return new Table(batchOf(1, 2, metadata));
 }
+
+describe("zero needless copies", () => {
+  it("decoded column data are views of the entry's bytes, not copies", () => {
+    const bytes = encodeWalEntry([batchOf(1, 1000)], { writerEpoch: 1n });
+    const decoded = decodeWalEntry(bytes, KEY);
+    const values = decoded.batches[0]!.getChild("id")!.data[0]!.values as Int32Array;
+    expect(values.buffer).toBe(bytes.buffer);
+    expect(values.byteOffset).toBeGreaterThanOrEqual(bytes.byteOffset);
+    expect(values.byteOffset + values.byteLength).toBeLessThanOrEqual(bytes.byteOffset + bytes.byteLength);
+  });
+});
