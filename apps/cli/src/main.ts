@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /** The `wal` command. */
 import { parseArgs } from "node:util";
 import { runDemo } from "./demo.js";

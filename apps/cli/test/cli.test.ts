@@ -9,7 +9,7 @@ const LANCE_SHARD = new URL(
   "../../../packages/core/test/fixtures/lance-8.0.0-basic/_mem_wal/aa48498d-ac91-59e2-8452-69f46010ace2",
   import.meta.url,
 ).pathname;
-const BIN = new URL("../dist/main.js", import.meta.url).pathname;
+const BIN = new URL("../bin/wal.mjs", import.meta.url).pathname;
 
 describe("wal demo", () => {
   it("appends, replays and checks every row", async () => {
