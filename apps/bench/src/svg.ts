@@ -1,6 +1,7 @@
 /**
  * The K-sweep chart: two panels side by side, WAL entries/s and p99 time-to-durable against pipeline
- * depth K (log2 axis), one line per producer count. Plain SVG text, no charting library.
+ * depth K (log2 axis), one line per producer loop and count (closed loop dashed, think-time loop solid).
+ * Plain SVG text, no charting library.
  */
 import type { ScenarioResult } from "./report.js";
 
@@ -8,6 +9,8 @@ const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
 
 interface Series {
   readonly label: string;
+  readonly color: string;
+  readonly dashed: boolean;
   readonly points: ReadonlyArray<readonly [number, number]>;
 }
 
@@ -21,14 +24,19 @@ interface Panel {
 
 export function kSweepSvg(result: ScenarioResult): string {
   const producers = [...new Set(result.rows.map((r) => Number(r.producers)))].sort((a, b) => a - b);
+  const loops = [...new Set(result.rows.map((r) => String(r.loop)))];
   const seriesOf = (column: string): Series[] =>
-    producers.map((p) => ({
-      label: `${p} producer${p === 1 ? "" : "s"}`,
-      points: result.rows
-        .filter((r) => Number(r.producers) === p)
-        .map((r) => [Number(r.K), Number(r[column])] as const)
-        .sort((a, b) => a[0] - b[0]),
-    }));
+    loops.flatMap((loop) =>
+      producers.map((p, i) => ({
+        label: `${loop} loop, ${p} producer${p === 1 ? "" : "s"}`,
+        color: COLORS[i % COLORS.length]!,
+        dashed: loop === "closed",
+        points: result.rows
+          .filter((r) => Number(r.producers) === p && r.loop === loop)
+          .map((r) => [Number(r.K), Number(r[column])] as const)
+          .sort((a, b) => a[0] - b[0]),
+      })),
+    );
   const injectedP99 = Math.max(...result.rows.map((r) => Number(r["injected PUT p99 ms"])));
   const panels: Panel[] = [
     { title: "WAL entries/s vs K", yLabel: "entries/s", series: seriesOf("WAL entries/s") },
@@ -85,13 +93,15 @@ function panelSvg(panel: Panel, x0: number, w: number, h: number): string {
     out.push(`<line x1="${x0 + m.left}" x2="${x0 + m.left + plotW}" y1="${y}" y2="${y}" stroke="#444" stroke-dasharray="6 4"/>`);
     out.push(`<text x="${x0 + m.left + plotW - 4}" y="${y - 5}" text-anchor="end" fill="#444">${escapeXml(panel.reference.label)}</text>`);
   }
+  out.push(`<rect x="${x0 + m.left + 4}" y="${m.top + 2}" width="190" height="${panel.series.length * 16 + 6}" fill="white" fill-opacity="0.85" stroke="#ddd"/>`);
   panel.series.forEach((s, i) => {
-    const color = COLORS[i % COLORS.length]!;
+    const color = s.color;
+    const dash = s.dashed ? ` stroke-dasharray="5 3"` : "";
     const pts = s.points.filter((p) => Number.isFinite(p[1]));
-    out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(" ")}"/>`);
+    out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(" ")}"/>`);
     for (const p of pts) out.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="3" fill="${color}"/>`);
     const ly = m.top + 14 + i * 16;
-    out.push(`<line x1="${x0 + m.left + 10}" x2="${x0 + m.left + 28}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`);
+    out.push(`<line x1="${x0 + m.left + 10}" x2="${x0 + m.left + 28}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dash}/>`);
     out.push(`<text x="${x0 + m.left + 32}" y="${ly}">${escapeXml(s.label)}</text>`);
   });
   return `<g>\n${out.join("\n")}\n</g>`;

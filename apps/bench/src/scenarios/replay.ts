@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { MemoryStore, replay, ShardWriter, type ObjectStore } from "@wal/core";
 import { FsStore } from "@wal/store-fs";
-import { withPrefetch, type BenchContext } from "../context.js";
+import type { BenchContext } from "../context.js";
 import { payloadBatch } from "../data.js";
 import { DEFAULT_READ_LATENCY, LatencyStore } from "../latency-store.js";
 import { ratio, type Ratio, type ScenarioResult } from "../report.js";
@@ -34,7 +34,7 @@ export async function replayThroughput(ctx: BenchContext): Promise<ScenarioResul
       let bytes = 0;
       let entries = 0;
       const t0 = performance.now();
-      for await (const entry of replay(store, "", shardId, withPrefetch(k))) {
+      for await (const entry of replay(store, "", shardId, { prefetch: k })) {
         bytes += entry.bytes;
         entries++;
       }
