@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { Field, Int32, makeData, RecordBatch, Schema, Struct, Utf8, vectorFromArray } from "apache-arrow";
 import {
   ClaimFailedError, InvalidArgumentError, ShardPaths, ShardReader, ShardWriter, WriterFencedError, WriterPoisonedError,
-  replay, type ObjectStore,
+  encodeWalEntry, findTip, replay, type ObjectStore,
 } from "@wal/core";
 import { FaultyStore } from "@wal/core/testing";
 import type { ConformanceOptions } from "./run-conformance.js";
@@ -73,6 +73,63 @@ export function walCases(options: ConformanceOptions): void {
       await durably(w2, [10]);
       await w2.close();
       expect(await replayed(store)).toEqual([0, 1, 2, 3, 10, 11, 12, 13]);
+    }, SLOW_TIMEOUT_MS);
+
+    it("a fresh shard replays nothing; a sentinel fences an idle predecessor; its waiters fail instead of hanging", async () => {
+      const store = await options.create();
+      let replayedEntries = 0;
+      const w1 = await ShardWriter.open(store, BASE, SHARD, { ...quiet, onReplay: () => void replayedEntries++ });
+      expect(replayedEntries).toBe(0);
+      await durably(w1, [0]);
+      const w2 = await ShardWriter.open(store, BASE, SHARD, quiet); // w1 stays idle meanwhile
+      const waits = [];
+      for (let i = 1; i <= 5; i++) waits.push((await w1.append(batch(i * 10))).wait());
+      const settled = await Promise.race([
+        Promise.allSettled(waits),
+        new Promise<"hung">((r) => setTimeout(() => r("hung"), 30_000)),
+      ]);
+      expect(settled).not.toBe("hung");
+      for (const r of settled as PromiseSettledResult<void>[]) {
+        expect(r.status).toBe("rejected");
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WriterFencedError);
+      }
+      await w2.close();
+      expect(await replayed(store)).toEqual([0, 1, 2, 3]);
+    }, SLOW_TIMEOUT_MS);
+
+    it("replay does not append again, and an entry of a higher epoch aborts an open as fenced", async () => {
+      const store = await options.create();
+      const w1 = await ShardWriter.open(store, BASE, SHARD, quiet);
+      await durably(w1, [0]);
+      w1.abandon();
+      for (let i = 0; i < 3; i++) {
+        const w = await ShardWriter.open(store, BASE, SHARD, quiet);
+        expect(w.replayed.rows).toBe(4); // the same 4 rows each time, never doubled
+        await w.close();
+      }
+      const paths = new ShardPaths(BASE, SHARD);
+      const tip = await findTip(store, paths, 0n);
+      await store.put(paths.entryKey(tip + 1n), encodeWalEntry([batch(99)], { writerEpoch: 1000n }), { mode: { kind: "create" } });
+      const err = await ShardWriter.open(store, BASE, SHARD, quiet).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WriterFencedError);
+      expect((err as WriterFencedError).peerEpoch).toBe(1000n);
+    }, SLOW_TIMEOUT_MS);
+
+    it("pipelined appends (K = 8) keep order; a reopen replays them once", async () => {
+      const store = await options.create();
+      const w = await ShardWriter.open(store, BASE, SHARD, { ...quiet, pipelineDepth: 8 });
+      const watchers = [];
+      for (let i = 0; i < 24; i++) {
+        const watcher = await w.append(batch(i * 4));
+        watchers.push(watcher);
+        void watcher.wait().catch(() => undefined); // ask for durability now, as a producer would
+      }
+      await Promise.all(watchers.map((x) => x.wait()));
+      w.abandon();
+      const again = await ShardWriter.open(store, BASE, SHARD, { ...quiet, replayPrefetch: 8 });
+      expect(again.replayed.rows).toBe(96);
+      await again.close();
+      expect(await replayed(store)).toEqual(Array.from({ length: 96 }, (_, i) => i));
     }, SLOW_TIMEOUT_MS);
 
     it("concurrent opens: one epoch per winner, losers get ClaimFailed", async () => {
