@@ -7,12 +7,17 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const reports = [];
+const missing = [];
 for (const group of ["packages", "apps"]) {
   const dir = join(root, group);
   if (!existsSync(dir)) continue;
   for (const name of readdirSync(dir)) {
+    const pkg = join(dir, name, "package.json");
+    if (!existsSync(pkg) || !JSON.parse(readFileSync(pkg, "utf8")).scripts?.test) continue;
     const file = join(dir, name, "reports", "vitest.json");
+    // A package whose tests never reported (a crashed run, a failed global setup) counts as failed.
     if (existsSync(file)) reports.push(file);
+    else missing.push(relative(root, join(dir, name)));
   }
 }
 
@@ -43,9 +48,19 @@ for (const file of reports) {
   }
 }
 for (const [name, c] of byBackend) console.log(`conformance ${name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
-if (reports.length === 0) {
-  console.log("no vitest reports found");
+for (const m of missing) {
+  console.log(`${m}: no test report (its tests did not run to the end): counted as 1 failed`);
   failed += 1;
+}
+// In CI every backend must have run: one that was skipped or never reported is a failure.
+if (process.env.CI === "true" || process.env.CI === "1") {
+  for (const name of ["memory", "fs", "s3", "gcs", "azure"]) {
+    const c = byBackend.get(name);
+    if (!c || c.passed === 0 || c.skipped > 0) {
+      console.log(`conformance ${name}: did not run in full in CI: counted as 1 failed`);
+      failed += 1;
+    }
+  }
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exitCode = failed > 0 ? 1 : 0;
