@@ -2,12 +2,18 @@
 import { parseArgs } from "node:util";
 import { runDemo } from "./demo.js";
 import { runInspect } from "./inspect.js";
+import { runVerify } from "./verify.js";
+import { runDump } from "./dump.js";
 
 const USAGE = `usage:
   wal demo [--dir PATH] [--batches N] [--rows N] [--producers N] [--no-fsync]
       Append batches durably into a filesystem store, close, replay, check every row.
   wal inspect PATH
-      List the entries of a MemWAL shard directory (ours or Lance's) in position order.`;
+      List the entries of a MemWAL shard directory (ours or Lance's) in position order.
+  wal verify PATH
+      Check what replay would see (without claiming the shard); exit 1 on a corrupt entry.
+  wal dump PATH [--after N] [--limit N]
+      Print the rows replay would yield, one JSON object per line.`;
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -46,6 +52,27 @@ async function main(argv: string[]): Promise<number> {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true });
       if (positionals.length !== 1) throw new UsageError("wal inspect takes exactly one PATH");
       await runInspect(positionals[0]!);
+      return 0;
+    }
+    case "verify": {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true });
+      if (positionals.length !== 1) throw new UsageError("wal verify takes exactly one PATH");
+      const reports = await runVerify(positionals[0]!);
+      return reports.every((r) => r.corrupt.length === 0) ? 0 : 1;
+    }
+    case "dump": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        strict: true,
+        options: { after: { type: "string" }, limit: { type: "string" } },
+      });
+      if (positionals.length !== 1) throw new UsageError("wal dump takes exactly one PATH");
+      if (values.after !== undefined && !/^[0-9]+$/.test(values.after)) throw new UsageError(`--after must be a position (0 or more), got ${JSON.stringify(values.after)}`);
+      await runDump(positionals[0]!, {
+        after: values.after === undefined ? undefined : BigInt(values.after),
+        limit: values.limit === undefined ? undefined : positiveInt(values.limit, "limit", 1),
+      });
       return 0;
     }
     case undefined:
