@@ -61,7 +61,8 @@ export function textTable(columns: readonly string[], rows: ReadonlyArray<Readon
 /** The same table in Markdown, for BENCHMARKS.md. */
 export function markdownTable(columns: readonly string[], rows: ReadonlyArray<Readonly<Record<string, Cell>>>): string {
   const head = `| ${columns.join(" | ")} |`;
-  const rule = `|${columns.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`;
+  const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => typeof r[c] === "number"));
+  const rule = `|${columns.map((_, i) => (numeric[i] ? "---:" : "---")).join("|")}|`;
   const body = rows.map((r) => `| ${columns.map((c) => formatCell(r[c])).join(" | ")} |`);
   return [head, rule, ...body].join("\n");
 }

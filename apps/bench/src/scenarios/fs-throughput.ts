@@ -44,7 +44,7 @@ export async function fsThroughput(ctx: BenchContext): Promise<ScenarioResult> {
       pool: Array.from({ length: 4 }, (_, i) => rowsToBatch(sensorRows(i * 100, 100))),
     },
   ];
-  const rounds = ctx.smoke ? 1 : 2;
+  const rounds = ctx.smoke ? 1 : 3;
   const rows: Array<Record<string, number | string>> = [];
   const ratios: Ratio[] = [];
   for (const c of cases) {
