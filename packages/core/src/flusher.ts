@@ -82,6 +82,7 @@ export class WalFlusher {
   private readonly inFlight: InFlight[] = [];
   private readonly maxInFlight: number;
   private flushedUpTo = 0;
+  private inFlightBytes = 0;
   private failure: unknown;
   private closed = false;
   private backpressureCell = new WriteOnceCell<void>();
@@ -98,6 +99,11 @@ export class WalFlusher {
   /** Batch position up to which batches have been handed to a flush (durable or in flight). */
   get flushedPosition(): number {
     return this.flushedUpTo;
+  }
+
+  /** Bytes of encoded entries written or being written and not yet acknowledged. */
+  get encodedBytesInFlight(): number {
+    return this.inFlightBytes;
   }
 
   /** True while a flush is running or queued. */
@@ -219,6 +225,7 @@ export class WalFlusher {
     while (this.failure === undefined && this.inFlight.length > 0 && this.inFlight[0]!.result) {
       const flight = this.inFlight.shift()!;
       const result = flight.result!;
+      this.inFlightBytes -= result.bytes;
       this.durableWatermark.advance(flight.to);
       this.options.batchStore.release(flight.to);
       const cell = this.backpressureCell;
@@ -239,6 +246,7 @@ export class WalFlusher {
     // Encoding and the appender's position assignment happen before the first await, so entries take
     // positions in the order their flushes start.
     const bytes = encodeWalEntry(batches, this.options.stamp);
+    this.inFlightBytes += bytes.byteLength;
     const write = this.options.appender.appendEntry(bytes).then((entry) => ({ entry, ioMs: performance.now() - started }));
     const indexes = Promise.all(
       (this.options.indexes ?? []).map(async (index) => {

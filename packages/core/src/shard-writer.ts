@@ -50,7 +50,11 @@ export interface ShardWriterOptions {
   readonly flushIntervalMs?: number;
   /** Slots in the batch store; `append` waits for room when full (default 8192). */
   readonly maxBufferedBatches?: number;
-  /** `append` waits for room when this many bytes are buffered (default 64 MiB). */
+  /**
+   * `append` waits for room while the batches not yet durable plus the encoded copies of entries in
+   * flight hold this many bytes (default 64 MiB). Batches admitted below the limit may then be encoded
+   * into an entry, so the writer's data in memory stays under about twice this.
+   */
   readonly maxBufferedBytes?: number;
   /** Retries of one entry write on transient errors (defaults: 3 retries, 50 ms base delay). */
   readonly retry?: RetryOptions;
@@ -191,6 +195,11 @@ export class ShardWriter {
     return this.durablePosition;
   }
 
+  /** Bytes the writer holds: batches not yet durable plus encoded entries in flight (what `maxBufferedBytes` bounds). */
+  get bufferedBytes(): number {
+    return this.batchStore.bufferedBytes + this.flusher.encodedBytesInFlight;
+  }
+
   /** The `replay_after` of the last manifest this writer read or wrote. */
   get replayAfterPosition(): bigint {
     return this.replayAfter;
@@ -221,7 +230,7 @@ export class ShardWriter {
     const maxBytes = this.options.maxBufferedBytes ?? 64 * 1024 * 1024;
     for (;;) {
       if (this.flusher.error !== undefined) throw this.flusher.error;
-      if (this.batchStore.bufferedBytes < maxBytes || this.batchStore.size === 0) {
+      if (this.batchStore.bufferedBytes + this.flusher.encodedBytesInFlight < maxBytes || this.batchStore.size === 0) {
         const appended = this.batchStore.append(batch);
         if (appended.ok) {
           if (this.pendingBytes() >= (this.options.flushBytes ?? 10 * 1024 * 1024)) this.flushIfRoom();
