@@ -91,4 +91,19 @@ export function saveResults(dir: string, results: readonly ScenarioResult[], met
   mkdirSync(dir, { recursive: true });
   for (const r of results) writeFileSync(join(dir, `${r.scenario}.json`), JSON.stringify(r, null, 2) + "\n");
   writeFileSync(join(dir, "latest.json"), JSON.stringify({ ...meta, scenarios: results }, null, 2) + "\n");
+  writeFileSync(join(dir, "latest.md"), renderMarkdown(results, meta));
+}
+
+/** Every scenario's table and ratios in Markdown: the "Latest figures" section of BENCHMARKS.md. */
+export function renderMarkdown(results: readonly ScenarioResult[], meta: Record<string, unknown>): string {
+  const parts = [`<!-- ${Object.entries(meta).map(([k, v]) => `${k} ${String(v)}`).join(", ")} -->`];
+  for (const r of results) {
+    parts.push(`### ${r.title}${r.smoke ? " [smoke]" : ""}`, markdownTable(r.columns, r.rows));
+    const ratios = r.ratios.map((x) => {
+      const goal = x.target === undefined ? "" : ` (target ${x.target}: ${x.met ? "met" : "not met"})`;
+      return `- ${x.name}: **${x.value.toFixed(2)}**${goal}`;
+    });
+    if (ratios.length > 0) parts.push(ratios.join("\n"));
+  }
+  return parts.join("\n\n") + "\n";
 }

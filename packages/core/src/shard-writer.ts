@@ -67,8 +67,9 @@ export interface ShardWriterOptions {
   /** Called after each acknowledged flush, in order. */
   readonly onFlushed?: (result: WalFlushResult) => void;
   /**
-   * Entries in flight at once (K, 1..64; default 4). 1 writes one entry at a time as Lance does; more
-   * overlaps round trips on high-latency stores. Recorded in the manifest for the next opener.
+   * Entries in flight at once (K, 1..64; default 8, the best of the K sweep in BENCHMARKS.md). 1 writes
+   * one entry at a time as Lance does; more overlaps round trips on high-latency stores. Recorded in
+   * the manifest for the next opener.
    */
   readonly pipelineDepth?: number;
   /** Entries replay fetches ahead while decoding in order (default 8). */
@@ -90,7 +91,7 @@ export interface ReplaySummary {
 }
 
 export const MAX_PIPELINE_DEPTH = 64;
-export const DEFAULT_PIPELINE_DEPTH = 4;
+export const DEFAULT_PIPELINE_DEPTH = 8;
 
 export class ShardWriter {
   private readonly batchStore: BatchStore;
