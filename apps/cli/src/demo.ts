@@ -6,8 +6,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { randomUUID } from "node:crypto";
-import { ShardWriter, type WalFlushResult } from "@wal/core";
+import { newShardId, ShardWriter, type WalFlushResult } from "@wal/core";
 import { FsStore } from "@wal/store-fs";
 import { demoBatch, expectedReading } from "./demo-data.js";
 import { formatBytes, quantile } from "./stats.js";
@@ -43,7 +42,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const rowsPerBatch = options.rowsPerBatch ?? 50;
   const producers = options.producers ?? 8;
   const store = new FsStore({ root: dir, fsync: options.fsync ?? true });
-  const shardId = randomUUID();
+  const shardId = newShardId();
   const base = "";
 
   log(`wal demo: ${batches} batches x ${rowsPerBatch} rows from ${producers} producers into ${dir} (shard ${shardId}, fsync ${options.fsync ?? true ? "on" : "off"})`);

@@ -3,8 +3,12 @@
  *
  * - A taken position means either a newer writer fenced us (its manifest holds a higher epoch, or its
  *   sentinel sits at our position) or our own earlier attempt landed although its call failed (a lost
- *   acknowledgement). The two are told apart by reading the object back and comparing the writer
- *   instance id in its metadata, never by guessing.
+ *   acknowledgement). The two are told apart by reading the object back and comparing it byte for
+ *   byte with the entry we sent, never by guessing. That is proof: the entry's metadata holds our
+ *   epoch, which no other writer instance ever holds (epochs are claimed with create-if-absent), and
+ *   each of our entries goes to one position only. (A writer-instance id in the schema metadata
+ *   would say the same, but Lance 8.0.0 refuses to replay entries whose schema metadata holds more
+ *   than `writer_epoch`, so the entry carries nothing of ours.)
  * - Transient failures are retried at the same position with exponential backoff and jitter. When
  *   retries run out the appender throws `WriterPoisonedError`; the flusher then stops for good.
  * - Each call takes the next position when it starts; with several calls in flight (pipelining) their
@@ -17,7 +21,7 @@ import { AlreadyExistsError, WriterFencedError, WriterPoisonedError } from "./er
 import type { ShardPaths } from "./naming.js";
 import type { ManifestStore } from "./manifest.js";
 import type { EntryAppender } from "./flusher.js";
-import { readEntryAt } from "./replay.js";
+import { decodeWalEntry } from "./codec.js";
 import { backoffDelay, isTransient, sleep, type RetryOptions, DEFAULT_RETRY } from "./retry.js";
 
 export interface FencedAppenderOptions {
@@ -25,7 +29,6 @@ export interface FencedAppenderOptions {
   readonly paths: ShardPaths;
   readonly manifests: ManifestStore;
   readonly epoch: bigint;
-  readonly writerId: string;
   /** First position to write. */
   readonly nextPosition: bigint;
   readonly retry?: RetryOptions;
@@ -59,7 +62,7 @@ export class FencedAppender implements EntryAppender {
         return { position, key };
       } catch (e) {
         if (e instanceof AlreadyExistsError) {
-          await this.resolveTakenPosition(position, key);
+          await this.resolveTakenPosition(position, key, bytes);
           return { position, key };
         }
         if (!isTransient(e)) {
@@ -77,30 +80,45 @@ export class FencedAppender implements EntryAppender {
   }
 
   /**
-   * Returns when the object at a taken position is our own earlier write; throws otherwise.
-   * @throws WriterFencedError (a peer's entry or a higher epoch); WriterPoisonedError when it cannot be decided.
+   * Returns when the object at a taken position is our own earlier write of `bytes`; throws otherwise.
+   * @throws WriterFencedError (a newer writer's entry or sentinel, or a higher epoch in the manifest);
+   * WriterPoisonedError when it cannot be decided or the position holds something else.
    */
-  private async resolveTakenPosition(position: bigint, key: string): Promise<void> {
-    const { store, paths, epoch, writerId } = this.options;
-    let existing;
+  private async resolveTakenPosition(position: bigint, key: string, bytes: Uint8Array): Promise<void> {
+    const { store, paths, epoch } = this.options;
+    let stored: Uint8Array;
     try {
-      existing = await readEntryAt(store, paths, position);
+      stored = (await store.get(key)).bytes;
     } catch (e) {
       throw new WriterPoisonedError(`position ${position} (${key}) is taken and its entry cannot be read: ${describe(e)}`, e);
     }
-    if (existing && existing.writerId === writerId && existing.writerEpoch === epoch && !existing.isSentinel) return;
+    if (sameBytes(stored, bytes)) return; // our own earlier attempt landed: acknowledge it, do not write it again
+    let existing;
+    try {
+      existing = decodeWalEntry(stored, key, position);
+    } catch (e) {
+      throw new WriterPoisonedError(`position ${position} (${key}) is taken by an undecodable object: ${describe(e)}`, e);
+    }
     const latest = await this.options.manifests.readLatest().catch((e: unknown) => {
       throw new WriterPoisonedError(`position ${position} is taken and the manifest cannot be read: ${describe(e)}`, e);
     });
-    const peerEpoch = latest && latest.manifest.writerEpoch > epoch ? latest.manifest.writerEpoch : existing?.writerEpoch;
-    throw new WriterFencedError(
-      paths.shardId,
-      epoch,
-      peerEpoch,
-      `position ${position} is taken by ${existing?.isSentinel ? "a fence sentinel" : "another writer's entry"}` +
-        (existing ? ` of epoch ${existing.writerEpoch}` : ""),
+    const manifestEpoch = latest?.manifest.writerEpoch ?? 0n;
+    if (manifestEpoch > epoch || existing.writerEpoch > epoch) {
+      throw new WriterFencedError(
+        paths.shardId,
+        epoch,
+        manifestEpoch > existing.writerEpoch ? manifestEpoch : existing.writerEpoch,
+        `position ${position} is taken by ${existing.isSentinel ? "a fence sentinel" : "another writer's entry"} of epoch ${existing.writerEpoch}`,
+      );
+    }
+    throw new WriterPoisonedError(
+      `position ${position} (${key}) holds an entry of epoch ${existing.writerEpoch} that this writer (epoch ${epoch}) did not write; refusing to go on`,
     );
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 function describe(e: unknown): string {

@@ -11,27 +11,18 @@ import { CorruptEntryError, InvalidArgumentError } from "./errors.js";
 
 export const WRITER_EPOCH_KEY = "writer_epoch";
 export const FENCE_SENTINEL_KEY = "fence_sentinel";
-/**
- * Our own addition: a random id per writer instance, so that after an ambiguous write (a create that
- * timed out, then found the key taken) the writer can tell its own entry from a peer's. Readers strip
- * it like `writer_epoch`; Lance ignores unknown metadata keys.
- */
-export const WRITER_ID_KEY = "wal_writer_id";
 
 const EOS = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
 
 export interface EntryStamp {
   /** The writer's epoch, written as a decimal string. */
   readonly writerEpoch: bigint;
-  /** The writer instance id (see `WRITER_ID_KEY`); omitted from the entry when undefined. */
-  readonly writerId?: string;
 }
 
 export interface DecodedWalEntry {
   readonly writerEpoch: bigint;
-  readonly writerId: string | undefined;
   readonly isSentinel: boolean;
-  /** The schema with `writer_epoch` and `wal_writer_id` removed, original metadata kept. */
+  /** The schema with `writer_epoch` removed, original metadata kept. */
   readonly schema: Schema;
   /** Batches under the stripped schema; empty for a sentinel. Column data are views of the input bytes. */
   readonly batches: RecordBatch[];
@@ -54,7 +45,6 @@ function stampedSchema(schema: Schema, stamp: EntryStamp, extra?: Record<string,
   }
   const metadata = new Map(schema.metadata);
   metadata.set(WRITER_EPOCH_KEY, stamp.writerEpoch.toString());
-  if (stamp.writerId !== undefined) metadata.set(WRITER_ID_KEY, stamp.writerId);
   for (const [k, v] of Object.entries(extra ?? {})) metadata.set(k, v);
   return new Schema(schema.fields, metadata, schema.dictionaries, schema.metadataVersion);
 }
@@ -62,7 +52,6 @@ function stampedSchema(schema: Schema, stamp: EntryStamp, extra?: Record<string,
 function strippedSchema(schema: Schema): Schema {
   const metadata = new Map(schema.metadata);
   metadata.delete(WRITER_EPOCH_KEY);
-  metadata.delete(WRITER_ID_KEY);
   return new Schema(schema.fields, metadata, schema.dictionaries, schema.metadataVersion);
 }
 
@@ -190,7 +179,6 @@ export function decodeWalEntry(bytes: Uint8Array, key: string, position?: bigint
   if (epochText === undefined) corrupt(`schema metadata has no '${WRITER_EPOCH_KEY}'`);
   if (!/^[0-9]{1,20}$/.test(epochText!)) corrupt(`'${WRITER_EPOCH_KEY}' is not a decimal integer: ${JSON.stringify(epochText)}`);
   const writerEpoch = BigInt(epochText!);
-  const writerId = schema.metadata.get(WRITER_ID_KEY);
   const isSentinel = schema.metadata.get(FENCE_SENTINEL_KEY) === "true";
   const stripped = strippedSchema(schema);
   // The Arrow reader yields an empty placeholder batch for a stream without batches; real entries never
@@ -198,5 +186,5 @@ export function decodeWalEntry(bytes: Uint8Array, key: string, position?: bigint
   const batches = isSentinel ? [] : raw.filter((b) => b.numRows > 0).map((b) => new RecordBatch(stripped, b.data));
   if (!isSentinel && batches.length === 0) corrupt("entry holds no batches and is not a fence sentinel");
   const rows = batches.reduce((n, b) => n + b.numRows, 0);
-  return { writerEpoch, writerId, isSentinel, schema: stripped, batches, rows, bytes: bytes.byteLength };
+  return { writerEpoch, isSentinel, schema: stripped, batches, rows, bytes: bytes.byteLength };
 }

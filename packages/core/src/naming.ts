@@ -4,6 +4,7 @@
  * reversed, written in base 2 and zero-padded to 64 characters: consecutive positions land far apart
  * in the key space, which spreads writes over an object store's prefix partitions.
  */
+import { v4 as uuidv4 } from "uuid";
 import { InvalidArgumentError } from "./errors.js";
 
 export const MAX_U64 = (1n << 64n) - 1n;
@@ -70,6 +71,11 @@ export function manifestFileName(version: bigint): string {
 /** Version named by a manifest file name, or `undefined` if the name is not a manifest. */
 export function parseManifestFileName(name: string): bigint | undefined {
   return parseBitReversedName(name, MANIFEST_EXTENSION);
+}
+
+/** A new random shard id: a lowercase, hyphenated (version 4) UUID, as Lance names shards. */
+export function newShardId(): string {
+  return uuidv4();
 }
 
 /** True for a lowercase, hyphenated UUID as Lance names shards. */

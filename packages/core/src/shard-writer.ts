@@ -22,7 +22,6 @@
  * there, and replay skips any entry whose epoch is below a sentinel it has passed. New entries start
  * at S+K'.
  */
-import { v4 as uuidv4 } from "uuid";
 import type { RecordBatch, Schema } from "apache-arrow";
 import type { ObjectStore } from "./object-store.js";
 import { PutModes } from "./object-store.js";
@@ -60,8 +59,6 @@ export interface ShardWriterOptions {
   readonly retry?: RetryOptions;
   /** In-memory indexes updated with every flush, in parallel with the WAL write. */
   readonly indexes?: readonly MemIndex[];
-  /** Unique id of this writer instance, stored in each entry (default: a random UUID). */
-  readonly writerId?: string;
   /** Attempts to claim the epoch before giving up (default 16). */
   readonly maxClaimAttempts?: number;
   /** Called after each acknowledged flush, in order. */
@@ -108,7 +105,6 @@ export class ShardWriter {
     private readonly store: ObjectStore,
     readonly paths: ShardPaths,
     readonly epoch: bigint,
-    readonly writerId: string,
     private readonly manifests: ManifestStore,
     private readonly appender: FencedAppender,
     manifest: ManifestVersion,
@@ -122,7 +118,7 @@ export class ShardWriter {
     this.flusher = new WalFlusher({
       batchStore: this.batchStore,
       appender,
-      stamp: { writerEpoch: epoch, writerId },
+      stamp: { writerEpoch: epoch },
       indexes: options.indexes ?? [],
       maxInFlight: pipelineDepth,
       onFlushed: (r) => {
@@ -155,7 +151,6 @@ export class ShardWriter {
     if (!Number.isSafeInteger(depth) || depth < 1 || depth > MAX_PIPELINE_DEPTH) {
       throw new InvalidArgumentError(`pipelineDepth must be an integer in [1, ${MAX_PIPELINE_DEPTH}], got ${options.pipelineDepth}`);
     }
-    const writerId = options.writerId ?? uuidv4();
     const manifests = new ManifestStore(store, paths, options.onWarning ?? defaultWarningHandler);
     const claimed = await claimEpoch(manifests, shardId, options.maxClaimAttempts ?? MAX_CLAIM_ATTEMPTS, depth);
     const epoch = claimed.manifest.writerEpoch;
@@ -163,8 +158,8 @@ export class ShardWriter {
     const lastSeen = claimed.manifest.walEntryPositionLastSeen;
     let tip = await findTip(store, paths, lastSeen > replayAfter ? lastSeen : replayAfter);
     if (epoch >= 2n) {
-      const sentinel = await writeSentinel(store, paths, manifests, epoch, writerId, tip);
-      tip = await neutralizeOrphans(store, paths, epoch, writerId, sentinel, claimed.previousPipelineDepth);
+      const sentinel = await writeSentinel(store, paths, manifests, epoch, tip);
+      tip = await neutralizeOrphans(store, paths, epoch, sentinel, claimed.previousPipelineDepth);
     }
 
     let entries = 0;
@@ -186,9 +181,9 @@ export class ShardWriter {
     // Replay may have read past the tip we found (entries a predecessor landed before our sentinel);
     // appending starts after whatever it saw.
     const next = (upTo > tip ? upTo : tip) + 1n;
-    const appender = new FencedAppender({ store, paths, manifests, epoch, writerId, nextPosition: next, retry: options.retry });
+    const appender = new FencedAppender({ store, paths, manifests, epoch, nextPosition: next, retry: options.retry });
     const summary: ReplaySummary = { entries, batches, rows, after: replayAfter, upTo };
-    return new ShardWriter(store, paths, epoch, writerId, manifests, appender, claimed, summary, options);
+    return new ShardWriter(store, paths, epoch, manifests, appender, claimed, summary, options);
   }
 
   /** Position of the last entry known durable (the tip of the log as this writer sees it). */
@@ -381,11 +376,10 @@ async function neutralizeOrphans(
   store: ObjectStore,
   paths: ShardPaths,
   epoch: bigint,
-  writerId: string,
   sentinel: bigint,
   previousDepth: number,
 ): Promise<bigint> {
-  const bytes = encodeFenceSentinel({ writerEpoch: epoch, writerId });
+  const bytes = encodeFenceSentinel({ writerEpoch: epoch });
   const positions = Array.from({ length: Math.max(0, previousDepth - 1) }, (_, i) => sentinel + 1n + BigInt(i));
   await Promise.all(
     positions.map(async (position) => {
@@ -412,10 +406,9 @@ async function writeSentinel(
   paths: ShardPaths,
   manifests: ManifestStore,
   epoch: bigint,
-  writerId: string,
   tip: bigint,
 ): Promise<bigint> {
-  const bytes = encodeFenceSentinel({ writerEpoch: epoch, writerId });
+  const bytes = encodeFenceSentinel({ writerEpoch: epoch });
   for (let position = tip + 1n; ; position++) {
     try {
       await store.put(paths.entryKey(position), bytes, { mode: PutModes.create });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { RecordBatch, RecordBatchStreamWriter, Schema, Table, tableToIPC } from "apache-arrow";
 import {
   CorruptEntryError, InvalidArgumentError, decodeWalEntry, encodeFenceSentinel, encodeWalEntry,
-  parseEntryFileName, sameSchema, WRITER_EPOCH_KEY, WRITER_ID_KEY,
+  parseEntryFileName, sameSchema, WRITER_EPOCH_KEY,
 } from "../src/index.js";
 import { batchOf, idsOf, otherSchemaBatch } from "./helpers.js";
 
@@ -12,19 +12,19 @@ const KEY = "t/_mem_wal/x/wal/entry.arrow";
 const FIXTURE = new URL("./fixtures/lance-8.0.0-basic/_mem_wal/aa48498d-ac91-59e2-8452-69f46010ace2/wal/", import.meta.url);
 
 describe("WAL entry codec", () => {
-  it("round-trips batches, keeps original metadata, strips the epoch and writer id", () => {
+  it("round-trips batches, keeps original metadata, strips the epoch", () => {
     const batches = [batchOf(1, 3, { app: "demo" }), batchOf(4, 2, { app: "demo" })];
-    const bytes = encodeWalEntry(batches, { writerEpoch: 7n, writerId: "w-1" });
+    const bytes = encodeWalEntry(batches, { writerEpoch: 7n });
     expect(Array.from(bytes.subarray(bytes.length - 8))).toEqual([255, 255, 255, 255, 0, 0, 0, 0]);
     const decoded = decodeWalEntry(bytes, KEY);
     expect(decoded.writerEpoch).toBe(7n);
-    expect(decoded.writerId).toBe("w-1");
     expect(decoded.isSentinel).toBe(false);
     expect(decoded.rows).toBe(5);
     expect(idsOf(decoded.batches)).toEqual([1, 2, 3, 4, 5]);
     expect(decoded.schema.metadata.get("app")).toBe("demo");
     expect(decoded.schema.metadata.has(WRITER_EPOCH_KEY)).toBe(false);
-    expect(decoded.schema.metadata.has(WRITER_ID_KEY)).toBe(false);
+    // Exactly the original metadata plus writer_epoch on storage: Lance refuses anything more.
+    expect([...decoded.schema.metadata.keys()]).toEqual(["app"]);
     expect(decoded.batches[0]!.schema.metadata.has(WRITER_EPOCH_KEY)).toBe(false);
     expect(decoded.batches[1]!.getChild("name")!.get(0)).toBe("row-4");
   });
@@ -136,10 +136,9 @@ describe("zero needless copies", () => {
 });
 
 describe("one-pass encoder", () => {
-  function reference(batches: RecordBatch[], epoch: bigint, writerId?: string): Uint8Array {
+  function reference(batches: RecordBatch[], epoch: bigint): Uint8Array {
     const metadata = new Map(batches[0]!.schema.metadata);
     metadata.set("writer_epoch", epoch.toString());
-    if (writerId !== undefined) metadata.set("wal_writer_id", writerId);
     const schema = new Schema(batches[0]!.schema.fields, metadata);
     const w = new RecordBatchStreamWriter();
     w.reset(undefined, schema);
@@ -168,8 +167,8 @@ describe("one-pass encoder", () => {
     it(`writes the same bytes as apache-arrow's stream writer: ${what}`, () => {
       const batches = make();
       expect(batches.length).toBeGreaterThan(0);
-      const ours = encodeWalEntry(batches, { writerEpoch: 12n, writerId: "w" });
-      const theirs = reference(batches, 12n, "w");
+      const ours = encodeWalEntry(batches, { writerEpoch: 12n });
+      const theirs = reference(batches, 12n);
       expect(Buffer.from(ours).equals(Buffer.from(theirs))).toBe(true);
       const back = decodeWalEntry(ours, KEY);
       expect(back.rows).toBe(batches.reduce((n, b) => n + b.numRows, 0));

@@ -228,6 +228,19 @@ describe("ShardWriter: faults", () => {
     expect(await replayedIds(store)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it("an entry of our own epoch that we did not write is never taken for ours", async () => {
+    const store = new FaultyStore(new MemoryStore());
+    const w = await ShardWriter.open(store, BASE, SHARD, { retry: { retries: 3, baseDelayMs: 1 }, flushIntervalMs: 60_000, pipelineDepth: 1, ...quiet });
+    await appendAll(w, [1]);
+    // Someone forges an entry at our next position, stamped with our epoch; our write then times out.
+    const paths = new ShardPaths(BASE, SHARD);
+    await store.put(paths.entryKey(2n), encodeWalEntry([batchOf(999)], { writerEpoch: w.epoch }), { mode: { kind: "create" } });
+    store.failNextPuts(1, /\/wal\//);
+    const err = await (await w.append(batchOf(10))).wait().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WriterPoisonedError);
+    expect((err as Error).message).toMatch(/did not write/);
+  });
+
   it("a peer's entry at our position after an ambiguous write is a fence, not ours", async () => {
     const store = new FaultyStore(new MemoryStore());
     const w1 = await ShardWriter.open(store, BASE, SHARD, { retry: { retries: 3, baseDelayMs: 1 }, flushIntervalMs: 60_000, ...quiet });

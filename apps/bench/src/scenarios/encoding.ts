@@ -19,7 +19,7 @@ export async function encoding(ctx: BenchContext): Promise<ScenarioResult> {
   const minMs = ctx.smoke ? 30 : 1000;
   const rows: Array<Record<string, number | string>> = [];
   const ratios: Ratio[] = [];
-  const stamp = { writerEpoch: 7n, writerId: "00000000-0000-4000-8000-000000000000" };
+  const stamp = { writerEpoch: 7n };
   for (const [name, batches] of cases) {
     const columnBytes = batches.reduce((n, b) => n + buffersOf(b.data).reduce((m, x) => m + x.byteLength, 0), 0);
     const encodedBytes = encodeWalEntry(batches, stamp).byteLength;

@@ -115,7 +115,7 @@ async function rawLoop(dir: string, c: Case): Promise<Run> {
   const paths = new ShardPaths("", randomUUID());
   const walDir = join(dir, ...paths.walPrefix.split("/").filter((s) => s !== ""));
   mkdirSync(walDir, { recursive: true });
-  const encoded = c.pool.map((b) => encodeWalEntry([b], { writerEpoch: 1n, writerId: randomUUID() }));
+  const encoded = c.pool.map((b) => encodeWalEntry([b], { writerEpoch: 1n }));
   let bytes = 0;
   const t0 = performance.now();
   for (let i = 0; i < c.entries; i++) {
