@@ -4,7 +4,8 @@
  * `results/latest.json` and `results/k-sweep.svg`.
  *
  * Environment: BENCH_SMOKE=1 for tiny sizes (seconds in all); BENCH_ONLY=a,b to run some scenarios;
- * BENCH_RESULTS=<dir> to save elsewhere (default: this package's `results/`).
+ * BENCH_RESULTS=<dir> to save elsewhere (default: this package's `results/`, not committed; the snapshot
+ * quoted in BENCHMARKS.md lives in docs/benchmarks/, written by `pnpm bench:snapshot`).
  */
 import { fileURLToPath } from "node:url";
 import { runBenchmarks } from "./run.js";
