@@ -100,6 +100,8 @@ export class ShardWriter {
   private waitedUpTo = -1;
   private durablePosition: bigint;
   private replayAfter: bigint;
+  private readonly flushBytes: number;
+  private readonly maxBufferedBytes: number;
 
   private constructor(
     private readonly store: ObjectStore,
@@ -112,7 +114,8 @@ export class ShardWriter {
     private readonly options: ShardWriterOptions,
   ) {
     this.durablePosition = appender.nextPosition - 1n;
-    const pipelineDepth = options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH;
+    this.flushBytes = options.flushBytes ?? 10 * 1024 * 1024;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
     this.replayAfter = manifest.manifest.replayAfterWalEntryPosition;
     this.batchStore = new BatchStore(options.maxBufferedBatches ?? 8192);
     this.flusher = new WalFlusher({
@@ -120,7 +123,7 @@ export class ShardWriter {
       appender,
       stamp: { writerEpoch: epoch },
       indexes: options.indexes ?? [],
-      maxInFlight: pipelineDepth,
+      maxInFlight: options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH,
       onFlushed: (r) => {
         // Acknowledged in order, so this is the durable tip.
         this.durablePosition = r.entry.position;
@@ -223,13 +226,12 @@ export class ShardWriter {
         `batch schema differs from this writer's schema (fields ${describeFields(batch.schema)} vs ${describeFields(this.schema)})`,
       );
     }
-    const maxBytes = this.options.maxBufferedBytes ?? 64 * 1024 * 1024;
     for (;;) {
       if (this.flusher.error !== undefined) throw this.flusher.error;
-      if (this.batchStore.bufferedBytes + this.flusher.encodedBytesInFlight < maxBytes || this.batchStore.size === 0) {
+      if (this.bufferedBytes < this.maxBufferedBytes || this.batchStore.size === 0) {
         const appended = this.batchStore.append(batch);
         if (appended.ok) {
-          if (this.pendingBytes() >= (this.options.flushBytes ?? 10 * 1024 * 1024)) this.flushIfRoom();
+          if (this.pendingBytes() >= this.flushBytes) this.flushIfRoom();
           return this.flusher.trackBatch(appended.position);
         }
       }
@@ -354,7 +356,7 @@ export class ShardWriter {
     queueMicrotask(() => {
       const pending = this.batchStore.end > this.flusher.flushedPosition;
       if (!pending) return;
-      if (this.waitedUpTo >= this.flusher.flushedPosition || this.pendingBytes() >= (this.options.flushBytes ?? 10 * 1024 * 1024)) {
+      if (this.waitedUpTo >= this.flusher.flushedPosition || this.pendingBytes() >= this.flushBytes) {
         this.flushIfRoom();
       }
     });
