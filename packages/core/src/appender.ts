@@ -17,7 +17,7 @@
  */
 import type { ObjectStore } from "./object-store.js";
 import { PutModes } from "./object-store.js";
-import { AlreadyExistsError, WriterFencedError, WriterPoisonedError } from "./errors.js";
+import { AlreadyExistsError, WriterFencedError, WriterPoisonedError, describeError } from "./errors.js";
 import type { ShardPaths } from "./naming.js";
 import type { ManifestStore } from "./manifest.js";
 import type { EntryAppender } from "./flusher.js";
@@ -66,11 +66,11 @@ export class FencedAppender implements EntryAppender {
           return { position, key };
         }
         if (!isTransient(e)) {
-          throw new WriterPoisonedError(`writing WAL entry ${key} (position ${position}) failed: ${describe(e)}`, e);
+          throw new WriterPoisonedError(`writing WAL entry ${key} (position ${position}) failed: ${describeError(e)}`, e);
         }
         if (attempt >= retries) {
           throw new WriterPoisonedError(
-            `writing WAL entry ${key} (position ${position}) failed after ${attempt + 1} attempts: ${describe(e)}`,
+            `writing WAL entry ${key} (position ${position}) failed after ${attempt + 1} attempts: ${describeError(e)}`,
             e,
           );
         }
@@ -90,17 +90,17 @@ export class FencedAppender implements EntryAppender {
     try {
       stored = (await store.get(key)).bytes;
     } catch (e) {
-      throw new WriterPoisonedError(`position ${position} (${key}) is taken and its entry cannot be read: ${describe(e)}`, e);
+      throw new WriterPoisonedError(`position ${position} (${key}) is taken and its entry cannot be read: ${describeError(e)}`, e);
     }
     if (sameBytes(stored, bytes)) return; // our own earlier attempt landed: acknowledge it, do not write it again
     let existing;
     try {
       existing = decodeWalEntry(stored, key, position);
     } catch (e) {
-      throw new WriterPoisonedError(`position ${position} (${key}) is taken by an undecodable object: ${describe(e)}`, e);
+      throw new WriterPoisonedError(`position ${position} (${key}) is taken by an undecodable object: ${describeError(e)}`, e);
     }
     const latest = await this.options.manifests.readLatest().catch((e: unknown) => {
-      throw new WriterPoisonedError(`position ${position} is taken and the manifest cannot be read: ${describe(e)}`, e);
+      throw new WriterPoisonedError(`position ${position} is taken and the manifest cannot be read: ${describeError(e)}`, e);
     });
     const manifestEpoch = latest?.manifest.writerEpoch ?? 0n;
     if (manifestEpoch > epoch || existing.writerEpoch > epoch) {
@@ -121,6 +121,3 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-function describe(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}

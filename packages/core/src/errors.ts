@@ -179,3 +179,8 @@ export class InvalidArgumentError extends WalError {
 export class ClaimFailedError extends WalError {
   readonly code = "ClaimFailed" as const;
 }
+
+/** `Name: message` of an error (or its string form), for messages that wrap a cause. */
+export function describeError(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}

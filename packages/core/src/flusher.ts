@@ -15,7 +15,7 @@
 import type { RecordBatch } from "apache-arrow";
 import type { BatchStore } from "./batch-store.js";
 import { encodeWalEntry, type EntryStamp } from "./codec.js";
-import { InvalidArgumentError, WalError, WriterClosedError, WriterPoisonedError } from "./errors.js";
+import { InvalidArgumentError, WalError, WriterClosedError, WriterPoisonedError, describeError } from "./errors.js";
 import { DurableWatermark } from "./watermark.js";
 import { BatchDurableWatcher } from "./watcher.js";
 import { WriteOnceCell } from "./once-cell.js";
@@ -213,7 +213,7 @@ export class WalFlusher {
           this.acknowledge();
         },
         (e: unknown) => {
-          const error = e instanceof WalError ? e : new WriterPoisonedError(`WAL flush failed: ${describe(e)}`, e);
+          const error = e instanceof WalError ? e : new WriterPoisonedError(`WAL flush failed: ${describeError(e)}`, e);
           this.stop(error);
         },
       );
@@ -268,6 +268,3 @@ export class WalFlusher {
   }
 }
 
-function describe(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}

@@ -10,7 +10,8 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ShardManifestSchema, ShardIdSchema, type ShardManifest } from "./gen/shard_manifest_pb.js";
 import type { ObjectStore } from "./object-store.js";
 import { PutModes } from "./object-store.js";
-import { CorruptManifestError, NotFoundError } from "./errors.js";
+import { CorruptManifestError } from "./errors.js";
+import { getIfExists, objectExists } from "./absent.js";
 import type { ShardPaths } from "./naming.js";
 
 export type { ShardManifest } from "./gen/shard_manifest_pb.js";
@@ -70,13 +71,8 @@ export class ManifestStore {
   /** The manifest at `version`, or undefined when absent. @throws CorruptManifestError, StoreError. */
   async read(version: bigint): Promise<ShardManifest | undefined> {
     const key = this.paths.manifestKey(version);
-    try {
-      const { bytes } = await this.store.get(key);
-      return decodeManifest(bytes, key);
-    } catch (e) {
-      if (e instanceof NotFoundError) return undefined;
-      throw e;
-    }
+    const bytes = await getIfExists(this.store, key);
+    return bytes && decodeManifest(bytes, key);
   }
 
   /**
@@ -117,13 +113,8 @@ export class ManifestStore {
 
   /** The hinted version, or undefined when the hint is missing or unreadable (reported as a warning). */
   async readHint(): Promise<bigint | undefined> {
-    let bytes: Uint8Array;
-    try {
-      bytes = (await this.store.get(this.paths.versionHintKey)).bytes;
-    } catch (e) {
-      if (e instanceof NotFoundError) return undefined;
-      throw e;
-    }
+    const bytes = await getIfExists(this.store, this.paths.versionHintKey);
+    if (!bytes) return undefined;
     try {
       const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { version?: unknown };
       const v = parsed.version;
@@ -136,14 +127,8 @@ export class ManifestStore {
     }
   }
 
-  private async exists(version: bigint): Promise<boolean> {
-    try {
-      await this.store.head(this.paths.manifestKey(version));
-      return true;
-    } catch (e) {
-      if (e instanceof NotFoundError) return false;
-      throw e;
-    }
+  private exists(version: bigint): Promise<boolean> {
+    return objectExists(this.store, this.paths.manifestKey(version));
   }
 
   private async highestListed(): Promise<bigint> {

@@ -4,7 +4,8 @@
  * bit-reversed names) is only ever a fallback for finding the tip, never the order of replay.
  */
 import type { ObjectStore } from "./object-store.js";
-import { InvalidArgumentError, NotFoundError } from "./errors.js";
+import { InvalidArgumentError } from "./errors.js";
+import { getIfExists, objectExists } from "./absent.js";
 import { decodeWalEntry, type DecodedWalEntry } from "./codec.js";
 import { ShardPaths } from "./naming.js";
 
@@ -25,13 +26,8 @@ export async function readWalEntry(store: ObjectStore, key: string, position?: b
 /** The entry at `position`, or undefined when it does not exist. @throws CorruptEntryError, StoreError. */
 export async function readEntryAt(store: ObjectStore, paths: ShardPaths, position: bigint): Promise<WalEntry | undefined> {
   const key = paths.entryKey(position);
-  try {
-    const entry = await readWalEntry(store, key, position);
-    return { ...entry, position, key };
-  } catch (e) {
-    if (e instanceof NotFoundError) return undefined;
-    throw e;
-  }
+  const bytes = await getIfExists(store, key);
+  return bytes && { ...decodeWalEntry(bytes, key, position), position, key };
 }
 
 export interface ReplayOptions {
@@ -73,14 +69,8 @@ export async function* replayPaths(store: ObjectStore, paths: ShardPaths, option
   let buffered = 0; // bytes fetched and not yet consumed
   let largest = 0; // largest entry seen: the size assumed for fetches still in flight
   let fenceEpoch = 0n;
-  const fetchAt = async (position: bigint): Promise<Uint8Array | undefined> => {
-    try {
-      return (await store.get(paths.entryKey(position), { signal: options.signal })).bytes;
-    } catch (e) {
-      if (e instanceof NotFoundError) return undefined;
-      throw e;
-    }
-  };
+  const fetchAt = (position: bigint): Promise<Uint8Array | undefined> =>
+    getIfExists(store, paths.entryKey(position), { signal: options.signal });
   const expectedBytes = (): number => {
     const inFlight = window.filter((s) => !s.done).length;
     return buffered + inFlight * largest;
@@ -124,16 +114,6 @@ export async function* replayPaths(store: ObjectStore, paths: ShardPaths, option
   }
 }
 
-async function exists(store: ObjectStore, key: string): Promise<boolean> {
-  try {
-    await store.head(key);
-    return true;
-  } catch (e) {
-    if (e instanceof NotFoundError) return false;
-    throw e;
-  }
-}
-
 /**
  * The last position of the contiguous log (0 for an empty shard). Starts from `hint` (a position
  * believed to exist, e.g. the manifest's last-seen position), falls back to a listing when the hint
@@ -141,7 +121,7 @@ async function exists(store: ObjectStore, key: string): Promise<boolean> {
  */
 export async function findTip(store: ObjectStore, paths: ShardPaths, hint: bigint): Promise<bigint> {
   let tip = hint;
-  if (tip > 0n && !(await exists(store, paths.entryKey(tip)))) {
+  if (tip > 0n && !(await objectExists(store, paths.entryKey(tip)))) {
     // The hint may point at an entry that garbage collection removed; the listing knows what is left.
     tip = 0n;
     for await (const meta of store.list(paths.walPrefix)) {
@@ -149,6 +129,6 @@ export async function findTip(store: ObjectStore, paths: ShardPaths, hint: bigin
       if (p !== undefined && p > tip) tip = p;
     }
   }
-  while (await exists(store, paths.entryKey(tip + 1n))) tip++;
+  while (await objectExists(store, paths.entryKey(tip + 1n))) tip++;
   return tip;
 }
