@@ -114,21 +114,35 @@ export async function* replayPaths(store: ObjectStore, paths: ShardPaths, option
   }
 }
 
+/** Sequential HEAD probes before `findTip` asks for one listing instead. */
+const PROBES_BEFORE_LISTING = 8;
+
 /**
- * The last position of the contiguous log (0 for an empty shard). Starts from `hint` (a position
- * believed to exist, e.g. the manifest's last-seen position), falls back to a listing when the hint
- * does not exist, then probes forward by HEAD until a position is missing.
+ * The last position of the contiguous log: the run of entries starting at `replayAfter + 1`.
+ * `lastSeen` (the manifest's hint) is where the walk starts when it lies inside that run: entries
+ * above `replay_after` are never deleted, and everything up to a durable tip was contiguous when it
+ * was recorded. A hint that does not exist is ignored.
+ *
+ * The walk probes by HEAD; after a few probes it reads one listing and follows the run through the
+ * listed positions (a long log costs one LIST, not one HEAD per entry), then probes again for entries
+ * written since. The listing only ever extends the run position by position from a known entry, so an
+ * entry beyond a gap (an orphan of a crashed pipelined writer) is never taken for the tip.
  */
-export async function findTip(store: ObjectStore, paths: ShardPaths, hint: bigint): Promise<bigint> {
-  let tip = hint;
-  if (tip > 0n && !(await objectExists(store, paths.entryKey(tip)))) {
-    // The hint may point at an entry that garbage collection removed; the listing knows what is left.
-    tip = 0n;
-    for await (const meta of store.list(paths.walPrefix)) {
-      const p = paths.positionOfKey(meta.key);
-      if (p !== undefined && p > tip) tip = p;
+export async function findTip(store: ObjectStore, paths: ShardPaths, replayAfter: bigint, lastSeen: bigint): Promise<bigint> {
+  let tip = replayAfter;
+  if (lastSeen > replayAfter && (await objectExists(store, paths.entryKey(lastSeen)))) tip = lastSeen;
+  let listed = false;
+  for (let probes = 0; ; probes++) {
+    if (probes === PROBES_BEFORE_LISTING && !listed) {
+      listed = true;
+      const present = new Set<bigint>();
+      for await (const meta of store.list(paths.walPrefix)) {
+        const p = paths.positionOfKey(meta.key);
+        if (p !== undefined && p > tip) present.add(p);
+      }
+      while (present.has(tip + 1n)) tip++;
     }
+    if (!(await objectExists(store, paths.entryKey(tip + 1n)))) return tip;
+    tip++;
   }
-  while (await objectExists(store, paths.entryKey(tip + 1n))) tip++;
-  return tip;
 }

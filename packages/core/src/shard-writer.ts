@@ -159,7 +159,7 @@ export class ShardWriter {
     const epoch = claimed.manifest.writerEpoch;
     const replayAfter = claimed.manifest.replayAfterWalEntryPosition;
     const lastSeen = claimed.manifest.walEntryPositionLastSeen;
-    let tip = await findTip(store, paths, lastSeen > replayAfter ? lastSeen : replayAfter);
+    let tip = await findTip(store, paths, replayAfter, lastSeen);
     if (epoch >= 2n) {
       const sentinel = await writeSentinel(store, paths, manifests, epoch, tip);
       tip = await neutralizeOrphans(store, paths, epoch, sentinel, claimed.previousPipelineDepth);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   MemoryStore, ShardWriter, ShardPaths, WriterPoisonedError, replay, decodeManifest, InvalidArgumentError,
-  type ObjectStore, type PutOptions, type PutResult,
+  encodeWalEntry, findTip, type ObjectStore, type PutOptions, type PutResult,
 } from "../src/index.js";
 import { FaultyStore } from "../src/testing/index.js";
 import { batchOf, idsOf, SHARD } from "./helpers.js";
@@ -220,5 +220,35 @@ describe("prefetching replay", () => {
     const upToGap: number[] = [];
     for await (const e of replay(slow, BASE, SHARD, { prefetch: 8 })) upToGap.push(...idsOf(e.batches));
     expect(upToGap).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe("finding the tip", () => {
+  it("follows the contiguous run with one listing instead of a HEAD per entry, never past a gap", async () => {
+    const inner = new MemoryStore();
+    let heads = 0;
+    let lists = 0;
+    const counting: ObjectStore = {
+      name: "counting",
+      capabilities: inner.capabilities,
+      put: (k, b, o) => inner.put(k, b, o),
+      get: (k, o) => inner.get(k, o),
+      head: (k) => (heads++, inner.head(k)),
+      list: (p) => (lists++, inner.list(p)),
+      delete: (k) => inner.delete(k),
+    };
+    const bytes = encodeWalEntry([batchOf(1, 1)], { writerEpoch: 1n });
+    for (let p = 1n; p <= 60n; p++) await inner.put(paths.entryKey(p), bytes, { mode: { kind: "create" } });
+    // A gap at 61 with orphans beyond it, as a crashed pipelined writer leaves them.
+    for (const p of [62n, 63n, 65n]) await inner.put(paths.entryKey(p), bytes, { mode: { kind: "create" } });
+    expect(await findTip(counting, paths, 0n, 0n)).toBe(60n);
+    expect(lists).toBe(1);
+    expect(heads).toBeLessThan(15);
+    // A hint inside the run is a shortcut; a hint that does not exist is ignored.
+    expect(await findTip(counting, paths, 0n, 40n)).toBe(60n);
+    expect(await findTip(counting, paths, 0n, 64n)).toBe(60n);
+    await inner.delete(paths.entryKey(10n)); // garbage-collected below replay_after = 20
+    expect(await findTip(counting, paths, 20n, 10n)).toBe(60n);
+    expect(await findTip(counting, paths, 70n, 0n)).toBe(70n); // nothing after replay_after
   });
 });

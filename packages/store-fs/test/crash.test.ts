@@ -14,14 +14,26 @@ import { FsStore } from "../src/index.js";
 
 const CHILD = new URL("./crash-child.mjs", import.meta.url).pathname;
 
-function runAndKill(root: string, shardId: string, firstId: number, killAfterMs: number): Promise<number[]> {
+/**
+ * Runs the child and kills it `killAfterMs` after it reported ready (its writer is open), or, when
+ * `duringOpen`, that long after it started, so some kills land while it opens and replays. Timing
+ * from readiness keeps the kills landing among appends however slow the machine is.
+ */
+function runAndKill(root: string, shardId: string, firstId: number, killAfterMs: number, duringOpen: boolean): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, root, shardId, String(firstId)], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      timer ??= setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    };
+    if (duringOpen) arm();
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.startsWith("ready\n")) arm();
+    });
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
     child.on("error", reject);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
@@ -37,13 +49,19 @@ describe("crash safety on the filesystem store (SIGKILL)", () => {
   it("every acknowledged batch survives each kill, exactly once", async () => {
     const kills = Number(process.env.CRASH_KILLS ?? 50);
     const root = mkdtempSync(join(tmpdir(), "wal-crash-"));
-    const shardId = randomUUID();
     const store = new FsStore({ root });
-    const acked = new Set<number>();
+    // A fresh shard every 10 kills keeps each log short: every open replays the whole log.
+    let shardId = randomUUID();
+    let acked = new Set<number>();
     let nextId = 0;
     let totalAcked = 0;
     for (let k = 0; k < kills; k++) {
-      const got = await runAndKill(root, shardId, nextId, 150 + Math.floor(Math.random() * 250));
+      if (k > 0 && k % 10 === 0) {
+        shardId = randomUUID();
+        acked = new Set<number>();
+      }
+      const duringOpen = k % 5 === 4; // one kill in five lands while the child opens and replays
+      const got = await runAndKill(root, shardId, nextId, Math.floor(Math.random() * (duringOpen ? 250 : 120)), duringOpen);
       for (const id of got) acked.add(id);
       totalAcked += got.length;
       nextId += 100_000; // each child its own id range

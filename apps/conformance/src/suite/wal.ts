@@ -108,7 +108,7 @@ export function walCases(options: ConformanceOptions): void {
         await w.close();
       }
       const paths = new ShardPaths(BASE, SHARD);
-      const tip = await findTip(store, paths, 0n);
+      const tip = await findTip(store, paths, 0n, 0n);
       await store.put(paths.entryKey(tip + 1n), encodeWalEntry([batch(99)], { writerEpoch: 1000n }), { mode: { kind: "create" } });
       const err = await ShardWriter.open(store, BASE, SHARD, quiet).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WriterFencedError);
