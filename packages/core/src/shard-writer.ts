@@ -88,6 +88,8 @@ export interface ReplaySummary {
 }
 
 export const MAX_PIPELINE_DEPTH = 64;
+/** No fence sentinel is this large (an empty schema, `writer_epoch` of at most 20 digits, `fence_sentinel`). */
+const SENTINEL_SIZE_BOUND = 1024;
 export const DEFAULT_PIPELINE_DEPTH = 8;
 
 export class ShardWriter {
@@ -291,23 +293,36 @@ export class ShardWriter {
   }
 
   /**
-   * Deletes entries at or below the committed `replay_after`, never the highest entry of the log (it
-   * anchors the tip for the next opener) and never anything above `replay_after` (sentinels included).
+   * Deletes entries at or below the committed `replay_after`. It never deletes the highest entry of the
+   * log (it anchors the tip for the next opener), anything above `replay_after`, or any fence sentinel
+   * at all: a fenced writer that has not noticed yet will write next exactly at the position of the
+   * sentinel that fenced it (docs/PROTOCOL.md), and if that position were free again its write would
+   * succeed and be acknowledged below `replay_after`, where no replay ever looks.
    * @returns the deleted positions, ascending.
    */
   async gc(): Promise<bigint[]> {
     const latest = await this.manifests.readLatest();
     const replayAfter = latest?.manifest.replayAfterWalEntryPosition ?? 0n;
-    const found: bigint[] = [];
+    const found: Array<{ position: bigint; size: number }> = [];
     let highest = 0n;
     for await (const meta of this.store.list(this.paths.walPrefix)) {
-      const p = this.paths.positionOfKey(meta.key);
-      if (p === undefined) continue;
-      if (p > highest) highest = p;
-      if (p <= replayAfter) found.push(p);
+      const position = this.paths.positionOfKey(meta.key);
+      if (position === undefined) continue;
+      if (position > highest) highest = position;
+      if (position <= replayAfter) found.push({ position, size: meta.size });
     }
-    const doomed = found.filter((p) => p < highest).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const p of doomed) await this.store.delete(this.paths.entryKey(p));
+    const doomed: bigint[] = [];
+    for (const { position, size } of found.sort((a, b) => (a.position < b.position ? -1 : 1))) {
+      if (position >= highest) continue;
+      // A sentinel holds no fields and two short metadata values, so it is always small: only small
+      // objects need reading to tell.
+      if (size < SENTINEL_SIZE_BOUND) {
+        const entry = await readEntryAt(this.store, this.paths, position);
+        if (!entry || entry.isSentinel) continue;
+      }
+      await this.store.delete(this.paths.entryKey(position));
+      doomed.push(position);
+    }
     return doomed;
   }
 

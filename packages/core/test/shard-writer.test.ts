@@ -320,13 +320,26 @@ describe("ShardWriter: checkpoint and gc", () => {
     // 3 is at replay_after and no longer the tip; the sentinel 4 and entry 5 are above replay_after.
     expect(await w2.gc()).toEqual([3n]);
     await w2.commitReplayAfter(5n);
-    expect(await w2.gc()).toEqual([4n]); // 5 is the tip: kept
+    expect(await w2.gc()).toEqual([]); // 4 is a sentinel and 5 the tip: both kept
     await w2.close();
-    expect(await entryPositions(store)).toEqual([5n]);
+    expect(await entryPositions(store)).toEqual([4n, 5n]);
     const w3 = await ShardWriter.open(store, BASE, SHARD, quiet);
     expect(w3.replayed.entries).toBe(0);
     expect(w3.durableTip).toBe(6n); // found the tip at the remaining entry 5; its sentinel went to 6
     await w3.close();
+  });
+
+  it("gc keeps every sentinel: an idle fenced writer still collides after a checkpoint", async () => {
+    const store = new MemoryStore();
+    const zombie = await ShardWriter.open(store, BASE, SHARD, { ...quiet, pipelineDepth: 1 }); // will write next at 1
+    const w2 = await ShardWriter.open(store, BASE, SHARD, { ...quiet, pipelineDepth: 1 }); // sentinel at 1
+    await appendAll(w2, [10]);
+    await appendAll(w2, [20]);
+    await w2.commitReplayAfter(w2.durableTip);
+    expect(await w2.gc()).toEqual([2n]); // the entry at 2 goes; the sentinel at 1 stays
+    const err = await (await zombie.append(batchOf(99))).wait().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WriterFencedError);
+    await w2.close();
   });
 
   it("a fenced writer cannot commit a checkpoint", async () => {
