@@ -22,7 +22,8 @@ describe("benchmarks in smoke mode", () => {
         for (const [column, cell] of Object.entries(row)) {
           if (typeof cell === "number") {
             expect(Number.isFinite(cell), `${r.scenario} ${column}`).toBe(true);
-            expect(cell, `${r.scenario} ${column}`).toBeGreaterThan(0);
+            // Zero is possible in smoke mode (a memory sample taken after a GC of tiny buffers).
+            expect(cell, `${r.scenario} ${column}`).toBeGreaterThanOrEqual(0);
           } else {
             expect(cell.length, `${r.scenario} ${column}`).toBeGreaterThan(0);
           }
@@ -30,7 +31,7 @@ describe("benchmarks in smoke mode", () => {
       }
       for (const ratio of r.ratios) {
         expect(Number.isFinite(ratio.value), `${r.scenario} ${ratio.name}`).toBe(true);
-        expect(ratio.value, `${r.scenario} ${ratio.name}`).toBeGreaterThan(0);
+        expect(ratio.value, `${r.scenario} ${ratio.name}`).toBeGreaterThanOrEqual(0);
         if (ratio.target !== undefined) expect(typeof ratio.met).toBe("boolean");
       }
       const saved = JSON.parse(readFileSync(join(resultsDir, `${r.scenario}.json`), "utf8")) as ScenarioResult;
