@@ -58,11 +58,18 @@ export class ShardReader {
     const interval = options.pollIntervalMs ?? 200;
     let next = (options.after ?? 0n) + 1n;
     const signal = options.signal;
+    // The orphan rule of replay (replay.ts): past a sentinel of epoch E, entries below E are skipped.
+    let fenceEpoch = 0n;
     while (!signal?.aborted) {
       const entry = await readEntryAt(this.store, this.paths, next);
       if (entry) {
         next++;
-        if (!entry.isSentinel || options.includeSentinels) yield entry;
+        if (entry.isSentinel) {
+          if (entry.writerEpoch > fenceEpoch) fenceEpoch = entry.writerEpoch;
+          if (options.includeSentinels) yield entry;
+        } else if (entry.writerEpoch >= fenceEpoch) {
+          yield entry;
+        }
         continue;
       }
       try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   MemoryStore, ShardWriter, ShardPaths, WriterPoisonedError, replay, decodeManifest, InvalidArgumentError,
-  encodeWalEntry, findTip, type ObjectStore, type PutOptions, type PutResult,
+  encodeWalEntry, encodeFenceSentinel, findTip, ShardReader, type ObjectStore, type PutOptions, type PutResult,
 } from "../src/index.js";
 import { FaultyStore } from "../src/testing/index.js";
 import { batchOf, idsOf, SHARD } from "./helpers.js";
@@ -250,5 +250,31 @@ describe("finding the tip", () => {
     await inner.delete(paths.entryKey(10n)); // garbage-collected below replay_after = 20
     expect(await findTip(counting, paths, 20n, 10n)).toBe(60n);
     expect(await findTip(counting, paths, 70n, 0n)).toBe(70n); // nothing after replay_after
+  });
+});
+
+describe("ShardReader.follow and orphans", () => {
+  it("skips a fenced writer's orphans while tailing, as replay does", async () => {
+    const store = new MemoryStore();
+    const old = encodeWalEntry([batchOf(1, 1)], { writerEpoch: 1n });
+    const orphan = encodeWalEntry([batchOf(2, 1)], { writerEpoch: 1n });
+    const fresh = encodeWalEntry([batchOf(3, 1)], { writerEpoch: 2n });
+    await store.put(paths.entryKey(1n), old, { mode: { kind: "create" } });
+    await store.put(paths.entryKey(3n), orphan, { mode: { kind: "create" } }); // beyond the gap at 2
+    const reader = new ShardReader(store, BASE, SHARD);
+    const ac = new AbortController();
+    const got: number[] = [];
+    const following = (async () => {
+      for await (const e of reader.follow({ pollIntervalMs: 2, signal: ac.signal })) {
+        got.push(...idsOf(e.batches));
+        if (got.includes(3)) ac.abort();
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(got).toEqual([1]); // waiting at the gap
+    await store.put(paths.entryKey(2n), encodeFenceSentinel({ writerEpoch: 2n }), { mode: { kind: "create" } });
+    await store.put(paths.entryKey(4n), fresh, { mode: { kind: "create" } });
+    await following;
+    expect(got).toEqual([1, 3]); // the orphan (id 2) behind the epoch-2 sentinel is skipped
   });
 });
