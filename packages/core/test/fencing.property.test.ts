@@ -6,7 +6,7 @@
  * batches whose outcome was an error; per writer a prefix of what it appended, in order; never a
  * batch appended by a writer after it saw itself fenced; and no waiter hangs.
  *
- * Runs: FC_RUNS (default 500). Reproduce a failure with FC_SEED=<seed> FC_PATH=<path> from its report.
+ * Runs: FC_RUNS (default 500), schedules of up to FC_MAX_COMMANDS commands (default 30). Reproduce a failure with FC_SEED=<seed> FC_PATH=<path> from its report.
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
@@ -214,7 +214,7 @@ describe("fencing and recovery (property)", () => {
   it("replay yields exactly the acknowledged batches, once each, in order; no hangs", async () => {
     const runs = Number(process.env.FC_RUNS ?? 500);
     await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), fc.integer(), async (cmds, seed) => {
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: Number(process.env.FC_MAX_COMMANDS ?? 30) }), fc.integer(), async (cmds, seed) => {
         await runSchedule([{ op: "open", slot: 0, depth: 2 }, ...cmds], seed);
       }),
       {
