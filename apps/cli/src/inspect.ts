@@ -12,7 +12,8 @@ import { formatBytes, table } from "./stats.js";
 export interface InspectedEntry {
   readonly position: bigint;
   readonly epoch: bigint | undefined;
-  readonly kind: "entry" | "sentinel" | "corrupt";
+  /** `orphan`: an entry below the epoch of a sentinel before it, which replay skips (docs/PROTOCOL.md). */
+  readonly kind: "entry" | "sentinel" | "orphan" | "corrupt";
   readonly batches: number;
   readonly rows: number;
   readonly bytes: number;
@@ -51,14 +52,16 @@ export async function inspectShard(store: ObjectStore, shardId: string, dir: str
   }
   positions.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const entries: InspectedEntry[] = [];
+  let fenceEpoch = 0n;
   for (const position of positions) {
     try {
       const e = await reader.entryAt(position);
       if (!e) continue; // deleted since the listing
+      if (e.isSentinel && e.writerEpoch > fenceEpoch) fenceEpoch = e.writerEpoch;
       entries.push({
         position,
         epoch: e.writerEpoch,
-        kind: e.isSentinel ? "sentinel" : "entry",
+        kind: e.isSentinel ? "sentinel" : e.writerEpoch < fenceEpoch ? "orphan" : "entry",
         batches: e.batches.length,
         rows: e.rows,
         bytes: e.bytes,

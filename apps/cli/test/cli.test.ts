@@ -86,6 +86,19 @@ describe("wal inspect", () => {
     rmSync(root, { recursive: true, force: true });
   });
 
+  it("marks orphans: entries behind a newer epoch's sentinel, which replay skips", async () => {
+    const root = mkdtempSync(join(tmpdir(), "wal-inspect-"));
+    const shardDir = join(root, "_mem_wal", "aa48498d-ac91-59e2-8452-69f46010ace2");
+    cpSync(LANCE_SHARD, shardDir, { recursive: true });
+    // An epoch-1 entry written after the epoch-2 sentinel at position 4, as a fenced pipelined writer leaves one.
+    const walDir = join(shardDir, "wal");
+    const epoch1 = readdirSync(walDir).find((n) => n.startsWith("1000"))!; // position 1, epoch 1
+    cpSync(join(walDir, epoch1), join(walDir, `111${"0".repeat(61)}.arrow`)); // position 7
+    const [shard] = await runInspect(root, () => undefined);
+    expect(shard!.entries.map((e) => `${e.position}:${e.kind}`)).toEqual(["1:entry", "2:entry", "3:entry", "4:sentinel", "5:entry", "6:entry", "7:orphan"]);
+    rmSync(root, { recursive: true, force: true });
+  });
+
   it("fails with a clear message when the path holds no shard", () => {
     const r = spawnSync(process.execPath, [BIN, "inspect", tmpdir()], { encoding: "utf8" });
     expect(r.status).toBe(1);
