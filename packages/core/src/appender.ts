@@ -16,13 +16,13 @@
  *   failure stops the writer, and whatever lies beyond the gap is neutralized by the next opener.
  */
 import type { ObjectStore } from "./object-store.js";
-import { PutModes } from "./object-store.js";
-import { AlreadyExistsError, WriterFencedError, WriterPoisonedError, describeError } from "./errors.js";
+import { WriterFencedError, WriterPoisonedError, describeError } from "./errors.js";
 import type { ShardPaths } from "./naming.js";
 import type { ManifestStore } from "./manifest.js";
 import type { EntryAppender } from "./flusher.js";
 import { decodeWalEntry } from "./codec.js";
-import { backoffDelay, isTransient, sleep, type RetryOptions, DEFAULT_RETRY } from "./retry.js";
+import { isTransient, type RetryOptions, DEFAULT_RETRY } from "./retry.js";
+import { createObject, sameBytes } from "./create.js";
 
 export interface FencedAppenderOptions {
   readonly store: ObjectStore;
@@ -51,40 +51,28 @@ export class FencedAppender implements EntryAppender {
    * out or a non-transient error occurred (the cause is attached).
    */
   async appendEntry(bytes: Uint8Array): Promise<{ position: bigint; key: string }> {
-    const { store, paths } = this.options;
-    const retries = this.options.retry?.retries ?? DEFAULT_RETRY.retries;
     // Taken before the first await: concurrent (pipelined) calls get consecutive positions in call order.
     const position = this.next++;
-    const key = paths.entryKey(position);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await store.put(key, bytes, { mode: PutModes.create });
-        return { position, key };
-      } catch (e) {
-        if (e instanceof AlreadyExistsError) {
-          await this.resolveTakenPosition(position, key, bytes);
-          return { position, key };
-        }
-        if (!isTransient(e)) {
-          throw new WriterPoisonedError(`writing WAL entry ${key} (position ${position}) failed: ${describeError(e)}`, e);
-        }
-        if (attempt >= retries) {
-          throw new WriterPoisonedError(
-            `writing WAL entry ${key} (position ${position}) failed after ${attempt + 1} attempts: ${describeError(e)}`,
-            e,
-          );
-        }
-        await sleep(backoffDelay(attempt, this.options.retry));
-      }
+    const key = this.options.paths.entryKey(position);
+    let outcome;
+    try {
+      outcome = await createObject(this.options.store, key, bytes, this.options.retry);
+    } catch (e) {
+      const why = isTransient(e) ? `failed after ${(this.options.retry?.retries ?? DEFAULT_RETRY.retries) + 1} attempts` : "failed";
+      throw new WriterPoisonedError(`writing WAL entry ${key} (position ${position}) ${why}: ${describeError(e)}`, e);
     }
+    if (outcome === "taken") await this.explainTakenPosition(position, key, bytes);
+    return { position, key };
   }
 
   /**
-   * Returns when the object at a taken position is our own earlier write of `bytes`; throws otherwise.
+   * Returns when the object at a taken position is our own write of `bytes` (a first attempt whose
+   * call failed before the store answered cannot be told from one that never left, so this checks
+   * again); throws otherwise.
    * @throws WriterFencedError (a newer writer's entry or sentinel, or a higher epoch in the manifest);
    * WriterPoisonedError when it cannot be decided or the position holds something else.
    */
-  private async resolveTakenPosition(position: bigint, key: string, bytes: Uint8Array): Promise<void> {
+  private async explainTakenPosition(position: bigint, key: string, bytes: Uint8Array): Promise<void> {
     const { store, paths, epoch } = this.options;
     let stored: Uint8Array;
     try {
@@ -117,7 +105,4 @@ export class FencedAppender implements EntryAppender {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
 

@@ -10,7 +10,9 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ShardManifestSchema, ShardIdSchema, type ShardManifest } from "./gen/shard_manifest_pb.js";
 import type { ObjectStore } from "./object-store.js";
 import { PutModes } from "./object-store.js";
-import { CorruptManifestError } from "./errors.js";
+import { AlreadyExistsError, CorruptManifestError } from "./errors.js";
+import { createObject } from "./create.js";
+import type { RetryOptions } from "./retry.js";
 import { getIfExists, objectExists } from "./absent.js";
 import type { ShardPaths } from "./naming.js";
 
@@ -66,6 +68,7 @@ export class ManifestStore {
     private readonly store: ObjectStore,
     private readonly paths: ShardPaths,
     private readonly onWarning: WarningHandler = defaultWarningHandler,
+    private readonly retry: RetryOptions = {},
   ) {}
 
   /** The manifest at `version`, or undefined when absent. @throws CorruptManifestError, StoreError. */
@@ -97,12 +100,16 @@ export class ManifestStore {
   }
 
   /**
-   * Writes `manifest` at `manifest.version` with create-if-absent, then updates the hint.
+   * Writes `manifest` at `manifest.version` with create-if-absent (transient failures retried, an
+   * ambiguous outcome resolved by reading back), then updates the hint.
    * @throws AlreadyExistsError when that version exists (a peer committed first); StoreError on I/O failure.
    * A failure to update the hint is reported through `onWarning`, not thrown: the version is committed.
    */
   async write(manifest: ShardManifest): Promise<void> {
-    await this.store.put(this.paths.manifestKey(manifest.version), encodeManifest(manifest), { mode: PutModes.create });
+    const key = this.paths.manifestKey(manifest.version);
+    if ((await createObject(this.store, key, encodeManifest(manifest), this.retry)) === "taken") {
+      throw new AlreadyExistsError(`shard manifest version ${manifest.version} exists: ${key}`, { backend: this.store.name, key });
+    }
     try {
       const hint = new TextEncoder().encode(JSON.stringify({ version: Number(manifest.version) }));
       await this.store.put(this.paths.versionHintKey, hint, { mode: PutModes.overwrite });

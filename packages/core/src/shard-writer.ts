@@ -24,7 +24,6 @@
  */
 import type { RecordBatch, Schema } from "apache-arrow";
 import type { ObjectStore } from "./object-store.js";
-import { PutModes } from "./object-store.js";
 import { AlreadyExistsError, InvalidArgumentError, WriterClosedError, WriterFencedError } from "./errors.js";
 import { ShardPaths } from "./naming.js";
 import { ManifestStore, nextManifest, defaultWarningHandler, type WarningHandler, type ManifestVersion } from "./manifest.js";
@@ -36,6 +35,7 @@ import { BatchStore } from "./batch-store.js";
 import { WalFlusher, type MemIndex, type WalFlushResult } from "./flusher.js";
 import type { BatchDurableWatcher } from "./watcher.js";
 import type { RetryOptions } from "./retry.js";
+import { createObject } from "./create.js";
 
 export interface ShardWriterOptions {
   /**
@@ -156,15 +156,15 @@ export class ShardWriter {
     if (!Number.isSafeInteger(depth) || depth < 1 || depth > MAX_PIPELINE_DEPTH) {
       throw new InvalidArgumentError(`pipelineDepth must be an integer in [1, ${MAX_PIPELINE_DEPTH}], got ${options.pipelineDepth}`);
     }
-    const manifests = new ManifestStore(store, paths, options.onWarning ?? defaultWarningHandler);
+    const manifests = new ManifestStore(store, paths, options.onWarning ?? defaultWarningHandler, options.retry);
     const claimed = await claimEpoch(manifests, shardId, options.maxClaimAttempts ?? MAX_CLAIM_ATTEMPTS, depth);
     const epoch = claimed.manifest.writerEpoch;
     const replayAfter = claimed.manifest.replayAfterWalEntryPosition;
     const lastSeen = claimed.manifest.walEntryPositionLastSeen;
     let tip = await findTip(store, paths, replayAfter, lastSeen);
     if (epoch >= 2n) {
-      const sentinel = await writeSentinel(store, paths, manifests, epoch, tip);
-      tip = await neutralizeOrphans(store, paths, epoch, sentinel, claimed.previousPipelineDepth);
+      const sentinel = await writeSentinel(store, paths, manifests, epoch, tip, options.retry);
+      tip = await neutralizeOrphans(store, paths, epoch, sentinel, claimed.previousPipelineDepth, options.retry);
     }
 
     let entries = 0;
@@ -395,19 +395,16 @@ async function neutralizeOrphans(
   epoch: bigint,
   sentinel: bigint,
   previousDepth: number,
+  retry: RetryOptions | undefined,
 ): Promise<bigint> {
   const bytes = encodeFenceSentinel({ writerEpoch: epoch });
   const positions = Array.from({ length: Math.max(0, previousDepth - 1) }, (_, i) => sentinel + 1n + BigInt(i));
   await Promise.all(
     positions.map(async (position) => {
-      try {
-        await store.put(paths.entryKey(position), bytes, { mode: PutModes.create });
-      } catch (e) {
-        if (!(e instanceof AlreadyExistsError)) throw e;
-        const existing = await readEntryAt(store, paths, position);
-        if (existing && existing.writerEpoch > epoch) {
-          throw new WriterFencedError(paths.shardId, epoch, existing.writerEpoch, `position ${position} holds a newer writer's entry`);
-        }
+      if ((await createObject(store, paths.entryKey(position), bytes, retry)) === "created") return;
+      const existing = await readEntryAt(store, paths, position);
+      if (existing && existing.writerEpoch > epoch) {
+        throw new WriterFencedError(paths.shardId, epoch, existing.writerEpoch, `position ${position} holds a newer writer's entry`);
       }
     }),
   );
@@ -424,18 +421,14 @@ async function writeSentinel(
   manifests: ManifestStore,
   epoch: bigint,
   tip: bigint,
+  retry: RetryOptions | undefined,
 ): Promise<bigint> {
   const bytes = encodeFenceSentinel({ writerEpoch: epoch });
   for (let position = tip + 1n; ; position++) {
-    try {
-      await store.put(paths.entryKey(position), bytes, { mode: PutModes.create });
-      return position;
-    } catch (e) {
-      if (!(e instanceof AlreadyExistsError)) throw e;
-      const latest = await manifests.readLatest();
-      if (latest && latest.manifest.writerEpoch > epoch) {
-        throw new WriterFencedError(paths.shardId, epoch, latest.manifest.writerEpoch, "while writing the fence sentinel");
-      }
+    if ((await createObject(store, paths.entryKey(position), bytes, retry)) === "created") return position;
+    const latest = await manifests.readLatest();
+    if (latest && latest.manifest.writerEpoch > epoch) {
+      throw new WriterFencedError(paths.shardId, epoch, latest.manifest.writerEpoch, "while writing the fence sentinel");
     }
   }
 }

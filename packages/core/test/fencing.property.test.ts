@@ -18,7 +18,7 @@ type Command =
   | { op: "open"; slot: number; depth: number }
   | { op: "crash"; slot: number }
   | { op: "append"; slot: number; count: number }
-  | { op: "fault"; kind: "fail" | "lostAck"; times: number }
+  | { op: "fault"; kind: "fail" | "lostAck"; times: number; manifest: boolean }
   | { op: "flaky"; probability: number }
   | { op: "settle"; ms: number }
   | { op: "slow"; times: number; ms: number }
@@ -28,7 +28,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant("open" as const), slot: fc.integer({ min: 0, max: 2 }), depth: fc.integer({ min: 1, max: 4 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("crash" as const), slot: fc.integer({ min: 0, max: 2 }) }) },
   { weight: 6, arbitrary: fc.record({ op: fc.constant("append" as const), slot: fc.integer({ min: 0, max: 2 }), count: fc.integer({ min: 1, max: 4 }) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("fault" as const), kind: fc.constantFrom("fail" as const, "lostAck" as const), times: fc.integer({ min: 1, max: 5 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("fault" as const),
+      kind: fc.constantFrom("fail" as const, "lostAck" as const),
+      times: fc.integer({ min: 1, max: 5 }),
+      // Faults on manifest versions make claims and checkpoints ambiguous too.
+      manifest: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("flaky" as const), probability: fc.double({ min: 0, max: 0.5, noNaN: true }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("settle" as const), ms: fc.integer({ min: 0, max: 3 }) }) },
   // A checkpoint at the writer's durable tip, then garbage collection.
@@ -114,7 +123,7 @@ async function runSchedule(commands: Command[], seed: number): Promise<void> {
         break;
       }
       case "fault":
-        store.addRule({ kind: c.kind, times: c.times, keys: /\/wal\// });
+        store.addRule({ kind: c.kind, times: c.times, keys: c.manifest ? /\/manifest\/[01]{64}\.binpb$/ : /\/wal\// });
         break;
       case "flaky":
         store.addRule({ kind: "fail", probability: c.probability, times: 10, ops: ["put", "get", "head"] });

@@ -216,6 +216,22 @@ describe("ShardWriter: faults", () => {
     await again.close();
   });
 
+  it("lost acknowledgements while opening (manifest claim, sentinel) are resolved by reading back", async () => {
+    const store = new FaultyStore(new MemoryStore());
+    const first = await ShardWriter.open(store, BASE, SHARD, { retry: { retries: 3, baseDelayMs: 1 }, pipelineDepth: 1, ...quiet });
+    await appendAll(first, [1]);
+    first.abandon();
+    store.loseNextAcks(1, /\/manifest\/[01]+\.binpb$/);
+    store.loseNextAcks(1, /\/wal\//);
+    const w = await ShardWriter.open(store, BASE, SHARD, { retry: { retries: 3, baseDelayMs: 1 }, pipelineDepth: 1, ...quiet });
+    expect(store.injected.lostAck).toBe(2);
+    expect(w.epoch).toBe(2n); // our own claim, not a "peer" that won
+    expect(w.replayed.rows).toBe(3);
+    await appendAll(w, [4]);
+    await w.close();
+    expect(await entryPositions(store)).toEqual([1n, 2n, 3n]); // entry, one sentinel, entry: nothing doubled
+  });
+
   it("a lost acknowledgement is resolved by reading back, without a duplicate", async () => {
     const store = new FaultyStore(new MemoryStore());
     const w = await ShardWriter.open(store, BASE, SHARD, { retry: { retries: 3, baseDelayMs: 1 }, ...quiet });
