@@ -36,6 +36,20 @@ class GatedStore extends FaultyStore {
 
 const settle = () => new Promise((r) => setTimeout(r, 10));
 
+/** `inner` with some methods replaced (to count or slow down calls). */
+function over(inner: ObjectStore, methods: Partial<Pick<ObjectStore, "put" | "get" | "head" | "list" | "delete">>): ObjectStore {
+  return {
+    name: `over(${inner.name})`,
+    capabilities: inner.capabilities,
+    put: (k, b, o) => inner.put(k, b, o),
+    get: (k, o) => inner.get(k, o),
+    head: (k) => inner.head(k),
+    list: (p) => inner.list(p),
+    delete: (k) => inner.delete(k),
+    ...methods,
+  };
+}
+
 async function replayedIds(store: ObjectStore): Promise<number[]> {
   const out: number[] = [];
   for await (const e of replay(store, BASE, SHARD)) out.push(...idsOf(e.batches));
@@ -186,13 +200,7 @@ describe("prefetching replay", () => {
     await w.close();
     let inFlight = 0;
     let peak = 0;
-    const slow: ObjectStore = {
-      name: "slow",
-      capabilities: inner.capabilities,
-      put: (k, b, o) => inner.put(k, b, o),
-      head: (k) => inner.head(k),
-      list: (p) => inner.list(p),
-      delete: (k) => inner.delete(k),
+    const slow = over(inner, {
       get: async (k, o) => {
         inFlight++;
         peak = Math.max(peak, inFlight);
@@ -200,7 +208,7 @@ describe("prefetching replay", () => {
         inFlight--;
         return inner.get(k, o);
       },
-    };
+    });
     for (const prefetch of [1, 4, 8]) {
       peak = 0;
       const ids: number[] = [];
@@ -228,15 +236,10 @@ describe("finding the tip", () => {
     const inner = new MemoryStore();
     let heads = 0;
     let lists = 0;
-    const counting: ObjectStore = {
-      name: "counting",
-      capabilities: inner.capabilities,
-      put: (k, b, o) => inner.put(k, b, o),
-      get: (k, o) => inner.get(k, o),
+    const counting = over(inner, {
       head: (k) => (heads++, inner.head(k)),
       list: (p) => (lists++, inner.list(p)),
-      delete: (k) => inner.delete(k),
-    };
+    });
     const bytes = encodeWalEntry([batchOf(1, 1)], { writerEpoch: 1n });
     for (let p = 1n; p <= 60n; p++) await inner.put(paths.entryKey(p), bytes, { mode: { kind: "create" } });
     // A gap at 61 with orphans beyond it, as a crashed pipelined writer leaves them.
