@@ -67,8 +67,10 @@ async function runSchedule(commands: Command[], seed: number): Promise<void> {
   // instance -> the first batch id appended after that writer saw itself fenced
   const fencedAt = new Map<number, number>();
   const settles: Promise<unknown>[] = [];
-  // Batches covered by a committed checkpoint (persisted "elsewhere"), in log order.
-  const checkpointed: number[] = [];
+  // What each checkpoint attempt covered, by log position, read before it tried to commit. A
+  // checkpoint that reported an error may still have landed (a lost acknowledgement), so which
+  // positions were checkpointed is decided at the end from the final manifest's replay_after.
+  const coveredByPosition = new Map<bigint, number[]>();
   let nextId = 1;
   let instances = 0;
   let eventSeq = 0;
@@ -136,15 +138,13 @@ async function runSchedule(commands: Command[], seed: number): Promise<void> {
           const tip = s.writer.durableTip;
           if (tip <= before) break;
           // What the checkpoint covers, read before it commits (gc deletes it afterwards).
-          const covered: number[] = [];
           for await (const e of replay(store, "t", SHARD, { after: before })) {
             if (e.position > tip) break;
-            covered.push(...idsOf(e.batches).map((x) => x / 10));
+            coveredByPosition.set(e.position, idsOf(e.batches).map((x) => x / 10));
           }
           await s.writer.commitReplayAfter(tip);
-          checkpointed.push(...covered);
         } catch {
-          // Fenced, or an injected fault before the manifest was written: no checkpoint happened.
+          // Fenced, or a fault: the checkpoint may or may not have landed; the final manifest says.
           break;
         }
         // A failed gc deletes less; it never changes what replay must yield.
@@ -171,7 +171,10 @@ async function runSchedule(commands: Command[], seed: number): Promise<void> {
 
   store.clearRules();
   // Everything ever made durable: what checkpoints covered, then what the final opener replays.
-  const logged: number[] = [...checkpointed];
+  const replayAfter = (await new ShardReader(store, "t", SHARD, () => undefined).manifest())?.manifest.replayAfterWalEntryPosition ?? 0n;
+  // Every position up to replay_after that holds batches was read by some checkpoint attempt.
+  const checkpointedPositions = [...coveredByPosition.keys()].filter((p) => p <= replayAfter).sort((a, b) => (a < b ? -1 : 1));
+  const logged: number[] = checkpointedPositions.flatMap((p) => coveredByPosition.get(p)!);
   const final = await ShardWriter.open(store, "t", SHARD, { ...options, onReplay: (e) => void logged.push(...idsOf(e.batches).map((x) => x / 10)) });
   await final.close();
 
