@@ -260,6 +260,9 @@ export class ShardWriter {
    * need no replay. Fence-checked, compare-and-swap on the manifest version, retried on a peer's commit.
    * @throws InvalidArgumentError when `position` is beyond the durable tip or behind the current
    * `replay_after`; WriterFencedError when a newer writer holds the shard; StoreError on I/O failure.
+   * After a StoreError the checkpoint may or may not have been committed (its answer may have been
+   * lost); both are safe, since the data up to `position` is persisted elsewhere, and calling again
+   * with the same position is allowed.
    */
   async commitReplayAfter(position: bigint): Promise<void> {
     if (position > this.durablePosition) {
