@@ -26,7 +26,7 @@ import type { RecordBatch, Schema } from "apache-arrow";
 import type { ObjectStore } from "./object-store.js";
 import { AlreadyExistsError, InvalidArgumentError, WriterClosedError, WriterFencedError } from "./errors.js";
 import { ShardPaths } from "./naming.js";
-import { ManifestStore, nextManifest, defaultWarningHandler, type WarningHandler, type ManifestVersion } from "./manifest.js";
+import { ManifestStore, nextManifest, defaultWarningHandler, type WarningHandler } from "./manifest.js";
 import { claimEpoch, MAX_CLAIM_ATTEMPTS } from "./claim.js";
 import { encodeFenceSentinel, sameSchema } from "./codec.js";
 import { findTip, readEntryAt, replayPaths, type WalEntry } from "./replay.js";
@@ -111,14 +111,14 @@ export class ShardWriter {
     readonly epoch: bigint,
     private readonly manifests: ManifestStore,
     private readonly appender: FencedAppender,
-    manifest: ManifestVersion,
+    replayAfter: bigint,
     readonly replayed: ReplaySummary,
     private readonly options: ShardWriterOptions,
   ) {
     this.durablePosition = appender.nextPosition - 1n;
     this.flushBytes = options.flushBytes ?? 10 * 1024 * 1024;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
-    this.replayAfter = manifest.manifest.replayAfterWalEntryPosition;
+    this.replayAfter = replayAfter;
     this.batchStore = new BatchStore(options.maxBufferedBatches ?? 8192);
     this.flusher = new WalFlusher({
       batchStore: this.batchStore,
@@ -183,12 +183,12 @@ export class ShardWriter {
       rows += entry.rows;
       await options.onReplay?.(entry);
     }
-    // Replay may have read past the tip we found (entries a predecessor landed before our sentinel);
-    // appending starts after whatever it saw.
+    // Replay cannot normally pass the tip (our sentinel, or for epoch 1 the first gap, stops it), but
+    // appending after whatever it saw keeps a surprise from becoming a collision.
     const next = (upTo > tip ? upTo : tip) + 1n;
     const appender = new FencedAppender({ store, paths, manifests, epoch, nextPosition: next, retry: options.retry });
     const summary: ReplaySummary = { entries, batches, rows, after: replayAfter, upTo };
-    return new ShardWriter(store, paths, epoch, manifests, appender, claimed, summary, options);
+    return new ShardWriter(store, paths, epoch, manifests, appender, replayAfter, summary, options);
   }
 
   /** Position of the last entry known durable (the tip of the log as this writer sees it). */
@@ -372,11 +372,7 @@ export class ShardWriter {
     // Group commit: batches that arrived while the pipeline was full go out at once if anyone waits on
     // them or they already exceed the size threshold; otherwise the interval picks them up.
     queueMicrotask(() => {
-      const pending = this.batchStore.end > this.flusher.flushedPosition;
-      if (!pending) return;
-      if (this.waitedUpTo >= this.flusher.flushedPosition || this.pendingBytes() >= this.flushBytes) {
-        this.flushIfRoom();
-      }
+      if (this.waitedUpTo >= this.flusher.flushedPosition || this.pendingBytes() >= this.flushBytes) this.flushIfRoom();
     });
   }
 }
