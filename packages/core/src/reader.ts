@@ -5,7 +5,7 @@
 import type { ObjectStore } from "./object-store.js";
 import { ShardPaths } from "./naming.js";
 import { ManifestStore, defaultWarningHandler, type ManifestVersion, type WarningHandler } from "./manifest.js";
-import { readEntryAt, replayPaths, type WalEntry } from "./replay.js";
+import { OrphanRule, readEntryAt, replayPaths, type WalEntry } from "./replay.js";
 import { abortable } from "./once-cell.js";
 
 export interface FollowOptions {
@@ -58,18 +58,13 @@ export class ShardReader {
     const interval = options.pollIntervalMs ?? 200;
     let next = (options.after ?? 0n) + 1n;
     const signal = options.signal;
-    // The orphan rule of replay (replay.ts): past a sentinel of epoch E, entries below E are skipped.
-    let fenceEpoch = 0n;
+    const rule = new OrphanRule();
     while (!signal?.aborted) {
       const entry = await readEntryAt(this.store, this.paths, next);
       if (entry) {
         next++;
-        if (entry.isSentinel) {
-          if (entry.writerEpoch > fenceEpoch) fenceEpoch = entry.writerEpoch;
-          if (options.includeSentinels) yield entry;
-        } else if (entry.writerEpoch >= fenceEpoch) {
-          yield entry;
-        }
+        const role = rule.classify(entry);
+        if (role === "entry" || (role === "sentinel" && options.includeSentinels)) yield entry;
         continue;
       }
       try {

@@ -54,6 +54,25 @@ export async function* replay(store: ObjectStore, base: string, shardId: string,
   yield* replayPaths(store, new ShardPaths(base, shardId), options);
 }
 
+/** What an entry met in position order is, under the orphan rule (docs/PROTOCOL.md, rule 7). */
+export type EntryRole = "entry" | "sentinel" | "orphan";
+
+/**
+ * Applies the orphan rule to entries met in position order: once a fence sentinel of epoch E has been
+ * passed, an entry of an epoch below E is an orphan of the fenced writer.
+ */
+export class OrphanRule {
+  private fenceEpoch = 0n;
+
+  classify(entry: { readonly writerEpoch: bigint; readonly isSentinel: boolean }): EntryRole {
+    if (entry.isSentinel) {
+      if (entry.writerEpoch > this.fenceEpoch) this.fenceEpoch = entry.writerEpoch;
+      return "sentinel";
+    }
+    return entry.writerEpoch < this.fenceEpoch ? "orphan" : "entry";
+  }
+}
+
 /**
  * The replay walk. Besides stopping at the first gap it applies the orphan rule: once a fence sentinel
  * of epoch E has been passed, an entry of an epoch below E is an orphan of the fenced writer (a
@@ -68,7 +87,7 @@ export async function* replayPaths(store: ObjectStore, paths: ShardPaths, option
   let issued = (options.after ?? 0n) + 1n;
   let buffered = 0; // bytes fetched and not yet consumed
   let largest = 0; // largest entry seen: the size assumed for fetches still in flight
-  let fenceEpoch = 0n;
+  const rule = new OrphanRule();
   const fetchAt = (position: bigint): Promise<Uint8Array | undefined> =>
     getIfExists(store, paths.entryKey(position), { signal: options.signal });
   const expectedBytes = (): number => {
@@ -104,13 +123,8 @@ export async function* replayPaths(store: ObjectStore, paths: ShardPaths, option
     if (!bytes) return; // the first gap ends the log; fetches beyond it are dropped
     const key = paths.entryKey(slot.position);
     const entry: WalEntry = { ...decodeWalEntry(bytes, key, slot.position), position: slot.position, key };
-    if (entry.isSentinel) {
-      if (entry.writerEpoch > fenceEpoch) fenceEpoch = entry.writerEpoch;
-      if (options.includeSentinels) yield entry;
-      continue;
-    }
-    if (entry.writerEpoch < fenceEpoch) continue; // an orphan of a fenced writer
-    yield entry;
+    const role = rule.classify(entry);
+    if (role === "entry" || (role === "sentinel" && options.includeSentinels)) yield entry;
   }
 }
 
