@@ -40,7 +40,9 @@ const UNAUTHENTICATED = new Set([
   "CredentialsProviderError",
 ]);
 
-const RETRYABLE_NAMES = new Set([
+// Matched against both the error's name and its code: SDK errors carry S3 names, Node and undici
+// network errors carry codes (and some wrappers put one where the other is expected).
+const RETRYABLE = new Set([
   "SlowDown",
   "ServiceUnavailable",
   "InternalError",
@@ -52,9 +54,7 @@ const RETRYABLE_NAMES = new Set([
   // 409s that mean "another conditional write on this key is in flight": try again.
   "ConditionalRequestConflict",
   "OperationAborted",
-]);
-
-const RETRYABLE_NETWORK_CODES = new Set([
+  // Network failures.
   "ECONNRESET",
   "ECONNREFUSED",
   "ECONNABORTED",
@@ -121,10 +121,8 @@ export function mapS3Error(error: unknown, context: S3ErrorContext): StoreError 
     return new NotFoundError(describe("object not found"), options);
   }
   if (
-    RETRYABLE_NAMES.has(name) ||
-    RETRYABLE_NAMES.has(code) ||
-    RETRYABLE_NETWORK_CODES.has(code) ||
-    RETRYABLE_NETWORK_CODES.has(name) ||
+    RETRYABLE.has(name) ||
+    RETRYABLE.has(code) ||
     (status !== undefined && (status === 429 || (status >= 500 && status <= 599))) ||
     e.$retryable !== undefined
   ) {
