@@ -4,7 +4,7 @@ import { NotFoundError, PreconditionFailedError, resolveRange, validateKey } fro
 import type { GetOptions, GetResult, ObjectMeta, ObjectStore, PutOptions, PutResult, StoreCapabilities } from "@wal/core";
 import { parseGcsUri, resolveGcsConfig } from "./config.js";
 import type { GcsStoreOptions, ResolvedGcsConfig } from "./config.js";
-import { mapGcsError } from "./map-error.js";
+import { httpStatus, mapGcsError } from "./map-error.js";
 import type { GcsOperation } from "./map-error.js";
 
 const BACKEND = "gcs";
@@ -130,10 +130,9 @@ export class GcsStore implements ObjectStore {
       return await this.download(key, start, endInclusive, signal);
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
-      const mapped = mapGcsError(e, { operation: "get", key, backend: BACKEND });
       // 416: the range starts at or past the end, which the contract answers with zero bytes.
-      if (range && httpStatusOf(e) === 416) return { bytes: new Uint8Array(0), meta: await this.head(key) };
-      throw mapped;
+      if (range && httpStatus(e) === 416) return { bytes: new Uint8Array(0), meta: await this.head(key) };
+      throw mapGcsError(e, { operation: "get", key, backend: BACKEND });
     }
   }
 
@@ -244,10 +243,6 @@ export class GcsStore implements ObjectStore {
     }
     return { key, size, version, lastModified: new Date(metadata.updated ?? metadata.timeCreated ?? Number.NaN) };
   }
-}
-
-function httpStatusOf(e: unknown): number | undefined {
-  return typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "number" ? (e as { code: number }).code : undefined;
 }
 
 function buildStorage(options: GcsStoreOptions, config: ResolvedGcsConfig): Storage {

@@ -73,7 +73,8 @@ export function mapGcsError(error: unknown, context: GcsErrorContext): StoreErro
   return new GenericStoreError(`${where}: ${detail}`, options);
 }
 
-function httpStatus(error: unknown): number | undefined {
+/** The HTTP status an SDK error carries, wherever its layer put it; undefined when no response arrived. */
+export function httpStatus(error: unknown): number | undefined {
   if (!isObject(error)) return undefined;
   // ApiError puts the HTTP status in `code`; gaxios and node-fetch style errors carry a response.
   if (typeof error.code === "number" && error.code >= 100 && error.code <= 599) return error.code;
