@@ -8,8 +8,8 @@
  * DELETE) default to p50 18 ms / p99 45 ms, smaller than PUT as on S3-like stores, where a write is
  * acknowledged only once it is replicated.
  */
-import type { GetOptions, GetResult, ObjectMeta, ObjectStore, PutOptions, PutResult } from "@wal/core";
-import { seededRandom, sleep } from "./stats.js";
+import { sleep, type GetOptions, type GetResult, type ObjectMeta, type ObjectStore, type PutOptions, type PutResult } from "@wal/core";
+import { seededRandom } from "./stats.js";
 
 export interface LatencyProfile {
   readonly p50Ms: number;

@@ -32,9 +32,8 @@ export interface ScenarioResult {
 
 export function ratio(name: string, numerator: number, denominator: number, target?: { atLeast?: number; atMost?: number }): Ratio {
   const value = numerator / denominator;
-  if (!target) return { name, value };
-  if (target.atLeast !== undefined) return { name, value, target: `>= ${target.atLeast}`, met: value >= target.atLeast };
-  if (target.atMost !== undefined) return { name, value, target: `<= ${target.atMost}`, met: value <= target.atMost };
+  if (target?.atLeast !== undefined) return { name, value, target: `>= ${target.atLeast}`, met: value >= target.atLeast };
+  if (target?.atMost !== undefined) return { name, value, target: `<= ${target.atMost}`, met: value <= target.atMost };
   return { name, value };
 }
 

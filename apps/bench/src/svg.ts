@@ -3,6 +3,7 @@
  * depth K (log2 axis), one line per producer loop and count (closed loop dashed, think-time loop solid).
  * Plain SVG text, no charting library.
  */
+import { DEFAULT_PUT_LATENCY } from "./latency-store.js";
 import type { ScenarioResult } from "./report.js";
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
@@ -44,14 +45,14 @@ export function kSweepSvg(result: ScenarioResult): string {
       title: "p99 time-to-durable vs K",
       yLabel: "ms",
       series: seriesOf("durable p99 ms"),
-      reference: { y: 2 * 67, label: "target: 2 x PUT p99" },
+      reference: { y: 2 * DEFAULT_PUT_LATENCY.p99Ms, label: "target: 2 x PUT p99" },
     },
   ];
   const width = 920;
   const height = 380;
   const panelWidth = width / 2;
   const body = panels.map((p, i) => panelSvg(p, i * panelWidth, panelWidth, height)).join("\n");
-  const subtitle = `LatencyStore: PUT p50 28 ms / p99 67 ms (measured p99 up to ${injectedP99.toFixed(0)} ms)${result.smoke ? " - SMOKE RUN" : ""}`;
+  const subtitle = `LatencyStore: PUT p50 ${DEFAULT_PUT_LATENCY.p50Ms} ms / p99 ${DEFAULT_PUT_LATENCY.p99Ms} ms (measured p99 up to ${injectedP99.toFixed(0)} ms)${result.smoke ? " - SMOKE RUN" : ""}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 30}" viewBox="0 0 ${width} ${height + 30}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,

@@ -8,7 +8,7 @@ import { mkdirSync, promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import type { RecordBatch } from "apache-arrow";
-import { encodeWalEntry, ShardPaths, ShardWriter } from "@wal/core";
+import { encodeWalEntry, entryFileName, ShardPaths, ShardWriter } from "@wal/core";
 import { FsStore } from "@wal/store-fs";
 import type { BenchContext } from "../context.js";
 import { payloadBatch, rowsToBatch, sensorRows } from "../data.js";
@@ -120,7 +120,7 @@ async function rawLoop(dir: string, c: Case): Promise<Run> {
   const t0 = performance.now();
   for (let i = 0; i < c.entries; i++) {
     const entry = encoded[i % encoded.length]!;
-    const name = paths.entryKey(BigInt(i + 1)).split("/").pop()!;
+    const name = entryFileName(BigInt(i + 1));
     const temp = join(walDir, `.${name}.tmp.${i.toString(16).padStart(16, "0")}`);
     const file = await fsp.open(temp, "wx", 0o644);
     try {

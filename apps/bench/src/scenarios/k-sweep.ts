@@ -11,12 +11,12 @@
  */
 import { randomUUID } from "node:crypto";
 import type { RecordBatch } from "apache-arrow";
-import { MemoryStore, ShardWriter } from "@wal/core";
+import { MemoryStore, ShardWriter, sleep } from "@wal/core";
 import type { BenchContext } from "../context.js";
 import { rowsToBatch, sensorRows } from "../data.js";
 import { DEFAULT_PUT_LATENCY, DEFAULT_READ_LATENCY, LatencyStore } from "../latency-store.js";
 import { ratio, type Ratio, type ScenarioResult } from "../report.js";
-import { quantile, seededRandom, sleep } from "../stats.js";
+import { quantile, seededRandom } from "../stats.js";
 
 export type KSweepRow = {
   readonly loop: string;

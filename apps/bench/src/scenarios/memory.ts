@@ -7,45 +7,20 @@
 import { randomUUID } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import {
-  MemoryStore,
-  ShardWriter,
-  type GetOptions,
-  type GetResult,
-  type ObjectMeta,
-  type ObjectStore,
-  type PutOptions,
-  type PutResult,
-} from "@wal/core";
+import { ENTRY_EXTENSION, MemoryStore, ShardWriter, sleep, type PutOptions, type PutResult } from "@wal/core";
 import type { BenchContext } from "../context.js";
 import { payloadBatch } from "../data.js";
 import { LatencyStore } from "../latency-store.js";
 import { ratio, type Ratio, type ScenarioResult } from "../report.js";
-import { mbPerSecond, MiB, sleep } from "../stats.js";
+import { mbPerSecond, MiB } from "../stats.js";
 
 /**
  * Keeps only the size of WAL entries (`.arrow` keys), so what the store holds does not count as the
  * writer's memory. Nothing in this scenario reads an entry back; manifests are kept whole.
  */
-class EntryDiscardingStore implements ObjectStore {
-  readonly name = "entry-discarding(memory)";
-  private readonly inner = new MemoryStore();
-  readonly capabilities = this.inner.capabilities;
-
-  put(key: string, bytes: Uint8Array, options: PutOptions): Promise<PutResult> {
-    return this.inner.put(key, key.endsWith(".arrow") ? new Uint8Array(0) : bytes, options);
-  }
-  get(key: string, options?: GetOptions): Promise<GetResult> {
-    return this.inner.get(key, options);
-  }
-  head(key: string): Promise<ObjectMeta> {
-    return this.inner.head(key);
-  }
-  list(prefix: string): AsyncIterable<ObjectMeta> {
-    return this.inner.list(prefix);
-  }
-  delete(key: string): Promise<void> {
-    return this.inner.delete(key);
+class EntryDiscardingStore extends MemoryStore {
+  override put(key: string, bytes: Uint8Array, options: PutOptions): Promise<PutResult> {
+    return super.put(key, key.endsWith(ENTRY_EXTENSION) ? new Uint8Array(0) : bytes, options);
   }
 }
 

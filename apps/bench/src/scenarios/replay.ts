@@ -40,11 +40,11 @@ export async function replayThroughput(ctx: BenchContext): Promise<ScenarioResul
       }
       const seconds = (performance.now() - t0) / 1000;
       if (entries !== entryCount) throw new Error(`replay of ${name} returned ${entries} entries, expected ${entryCount}`);
-      mbps.push(mbPerSecond(bytes, seconds));
-      rows.push({ store: name, K: k, entries, "MiB read": bytes / MiB, seconds, "MB/s": mbPerSecond(bytes, seconds), "entries/s": entries / seconds });
+      const rate = mbPerSecond(bytes, seconds);
+      mbps.push(rate);
+      rows.push({ store: name, K: k, entries, "MiB read": bytes / MiB, seconds, "MB/s": rate, "entries/s": entries / seconds });
     }
-    const onLatency = store instanceof LatencyStore;
-    ratios.push(ratio(`${name}: replay MB/s K=8 / K=1`, mbps[1]!, mbps[0]!, onLatency ? { atLeast: 5 } : undefined));
+    ratios.push(ratio(`${name}: replay MB/s K=8 / K=1`, mbps[1]!, mbps[0]!, store instanceof LatencyStore ? { atLeast: 5 } : undefined));
   }
   return {
     scenario: "replay",
