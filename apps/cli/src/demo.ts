@@ -41,11 +41,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const batches = options.batches ?? 4000;
   const rowsPerBatch = options.rowsPerBatch ?? 50;
   const producers = options.producers ?? 8;
-  const store = new FsStore({ root: dir, fsync: options.fsync ?? true });
+  const fsync = options.fsync ?? true;
+  const store = new FsStore({ root: dir, fsync });
   const shardId = newShardId();
   const base = "";
 
-  log(`wal demo: ${batches} batches x ${rowsPerBatch} rows from ${producers} producers into ${dir} (shard ${shardId}, fsync ${options.fsync ?? true ? "on" : "off"})`);
+  log(`wal demo: ${batches} batches x ${rowsPerBatch} rows from ${producers} producers into ${dir} (shard ${shardId}, fsync ${fsync ? "on" : "off"})`);
   let entries = 0;
   let bytes = 0;
   const writer = await ShardWriter.open(store, base, shardId, {

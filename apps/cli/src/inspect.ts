@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { CorruptEntryError, InvalidArgumentError, isShardId, ShardReader, type ObjectStore } from "@wal/core";
+import { CorruptEntryError, InvalidArgumentError, isShardId, ShardReader, type ObjectStore, type ShardPaths } from "@wal/core";
 import { FsStore } from "@wal/store-fs";
 import { formatBytes, table } from "./stats.js";
 
@@ -43,13 +43,19 @@ export function locateShards(path: string): Array<{ root: string; shardId: strin
   throw new InvalidArgumentError(`no MemWAL shard under ${path} (expected …/_mem_wal/<shard uuid>)`);
 }
 
-export async function inspectShard(store: ObjectStore, shardId: string, dir: string): Promise<InspectedShard> {
-  const reader = new ShardReader(store, "", shardId, () => undefined);
+/** Positions of the entry objects a listing of the shard's `wal/` folder finds, in listing order. */
+export async function listedPositions(store: ObjectStore, paths: ShardPaths): Promise<bigint[]> {
   const positions: bigint[] = [];
-  for await (const meta of store.list(reader.paths.walPrefix)) {
-    const p = reader.paths.positionOfKey(meta.key);
+  for await (const meta of store.list(paths.walPrefix)) {
+    const p = paths.positionOfKey(meta.key);
     if (p !== undefined) positions.push(p);
   }
+  return positions;
+}
+
+export async function inspectShard(store: ObjectStore, shardId: string, dir: string): Promise<InspectedShard> {
+  const reader = new ShardReader(store, "", shardId, () => undefined);
+  const positions = await listedPositions(store, reader.paths);
   positions.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const entries: InspectedEntry[] = [];
   let fenceEpoch = 0n;

@@ -1,5 +1,6 @@
 /** The `wal` command. */
 import { parseArgs } from "node:util";
+import { describeError } from "@wal/core";
 import { runDemo } from "./demo.js";
 import { runInspect } from "./inspect.js";
 import { runVerify } from "./verify.js";
@@ -15,8 +16,9 @@ const USAGE = `usage:
   wal dump PATH [--after N] [--limit N]
       Print the rows replay would yield, one JSON object per line.`;
 
-function positiveInt(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
+/** `value` as a positive integer, or undefined when the option was not given (the command's default applies). */
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return n;
@@ -41,9 +43,9 @@ async function main(argv: string[]): Promise<number> {
       });
       const result = await runDemo({
         dir: values.dir,
-        batches: positiveInt(values.batches, "batches", 4000),
-        rowsPerBatch: positiveInt(values.rows, "rows", 50),
-        producers: positiveInt(values.producers, "producers", 8),
+        batches: positiveInt(values.batches, "batches"),
+        rowsPerBatch: positiveInt(values.rows, "rows"),
+        producers: positiveInt(values.producers, "producers"),
         fsync: !values["no-fsync"],
       });
       return result.ok ? 0 : 1;
@@ -71,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
       if (values.after !== undefined && !/^[0-9]+$/.test(values.after)) throw new UsageError(`--after must be a position (0 or more), got ${JSON.stringify(values.after)}`);
       await runDump(positionals[0]!, {
         after: values.after === undefined ? undefined : BigInt(values.after),
-        limit: values.limit === undefined ? undefined : positiveInt(values.limit, "limit", 1),
+        limit: positiveInt(values.limit, "limit"),
       });
       return 0;
     }
@@ -93,7 +95,7 @@ main(process.argv.slice(2)).then(
       console.error(`wal: ${(e as Error).message}\n${USAGE}`);
       process.exit(2);
     }
-    console.error(`wal: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    console.error(`wal: ${describeError(e)}`);
     process.exit(1);
   },
 );

@@ -6,7 +6,7 @@
  */
 import { CorruptEntryError, ShardReader } from "@wal/core";
 import { FsStore } from "@wal/store-fs";
-import { locateShards } from "./inspect.js";
+import { listedPositions, locateShards } from "./inspect.js";
 
 export interface VerifyReport {
   readonly shardId: string;
@@ -26,11 +26,7 @@ export async function verifyShard(root: string, shardId: string): Promise<Verify
   const store = new FsStore({ root, fsync: false });
   const reader = new ShardReader(store, "", shardId, () => undefined);
   const replayAfter = (await reader.manifest())?.manifest.replayAfterWalEntryPosition ?? 0n;
-  const listed: bigint[] = [];
-  for await (const meta of store.list(reader.paths.walPrefix)) {
-    const p = reader.paths.positionOfKey(meta.key);
-    if (p !== undefined) listed.push(p);
-  }
+  const listed = await listedPositions(store, reader.paths);
   const present = new Set(listed);
   let tip = replayAfter;
   while (present.has(tip + 1n)) tip++;
