@@ -152,27 +152,27 @@ export function parseConnectionString(connectionString: string): ConnectionStrin
   return result;
 }
 
+type EnvOption = "connectionString" | "accountName" | "accountKey" | "sasToken" | "endpoint";
+
+const ENV_VARIABLES: Readonly<Record<EnvOption, string>> = {
+  connectionString: "AZURE_STORAGE_CONNECTION_STRING",
+  accountName: "AZURE_STORAGE_ACCOUNT",
+  accountKey: "AZURE_STORAGE_KEY",
+  sasToken: "AZURE_STORAGE_SAS_TOKEN",
+  endpoint: "AZURE_STORAGE_ENDPOINT",
+};
+
 /**
  * Store options from the environment: `AZURE_STORAGE_CONNECTION_STRING`, `AZURE_STORAGE_ACCOUNT`,
  * `AZURE_STORAGE_KEY`, `AZURE_STORAGE_SAS_TOKEN`, `AZURE_STORAGE_ENDPOINT`. Unset variables are left
  * out, so the result can be spread under explicit options. Never throws; `resolveAzureConfig` checks.
  */
 export function azureOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): AzureStoreOptions {
-  const pick = (name: string): string | undefined => {
+  const options: Partial<Record<EnvOption, string>> = {};
+  for (const [option, name] of Object.entries(ENV_VARIABLES) as Array<[EnvOption, string]>) {
     const value = env[name]?.trim();
-    return value ? value : undefined;
-  };
-  const options: { -readonly [K in keyof AzureStoreOptions]: AzureStoreOptions[K] } = {};
-  const connectionString = pick("AZURE_STORAGE_CONNECTION_STRING");
-  const accountName = pick("AZURE_STORAGE_ACCOUNT");
-  const accountKey = pick("AZURE_STORAGE_KEY");
-  const sasToken = pick("AZURE_STORAGE_SAS_TOKEN");
-  const endpoint = pick("AZURE_STORAGE_ENDPOINT");
-  if (connectionString !== undefined) options.connectionString = connectionString;
-  if (accountName !== undefined) options.accountName = accountName;
-  if (accountKey !== undefined) options.accountKey = accountKey;
-  if (sasToken !== undefined) options.sasToken = sasToken;
-  if (endpoint !== undefined) options.endpoint = endpoint;
+    if (value) options[option] = value;
+  }
   return options;
 }
 
