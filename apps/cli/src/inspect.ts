@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { CorruptEntryError, InvalidArgumentError, isShardId, ShardReader, type ObjectStore, type ShardPaths } from "@wal/core";
+import { CorruptEntryError, InvalidArgumentError, isShardId, OrphanRule, ShardReader, type ObjectStore, type ShardPaths } from "@wal/core";
 import { FsStore } from "@wal/store-fs";
 import { formatBytes, table } from "./stats.js";
 
@@ -58,16 +58,15 @@ export async function inspectShard(store: ObjectStore, shardId: string, dir: str
   const positions = await listedPositions(store, reader.paths);
   positions.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const entries: InspectedEntry[] = [];
-  let fenceEpoch = 0n;
+  const rule = new OrphanRule();
   for (const position of positions) {
     try {
       const e = await reader.entryAt(position);
       if (!e) continue; // deleted since the listing
-      if (e.isSentinel && e.writerEpoch > fenceEpoch) fenceEpoch = e.writerEpoch;
       entries.push({
         position,
         epoch: e.writerEpoch,
-        kind: e.isSentinel ? "sentinel" : e.writerEpoch < fenceEpoch ? "orphan" : "entry",
+        kind: rule.classify(e),
         batches: e.batches.length,
         rows: e.rows,
         bytes: e.bytes,

@@ -4,7 +4,7 @@
  * (entries a fenced pipelined writer left behind, which replay skips), entries lying beyond the first
  * gap, and any entry that cannot be decoded. Exit code 1 when something is corrupt.
  */
-import { CorruptEntryError, ShardReader } from "@wal/core";
+import { CorruptEntryError, OrphanRule, ShardReader } from "@wal/core";
 import { FsStore } from "@wal/store-fs";
 import { listedPositions, locateShards } from "./inspect.js";
 
@@ -34,18 +34,16 @@ export async function verifyShard(root: string, shardId: string): Promise<Verify
   let rows = 0;
   let sentinels = 0;
   let orphans = 0;
-  let fenceEpoch = 0n;
+  const rule = new OrphanRule();
   const corrupt: VerifyReport["corrupt"] = [];
   for (let p = replayAfter + 1n; p <= tip; p++) {
     try {
       const e = await reader.entryAt(p);
       if (!e) break;
-      if (e.isSentinel) {
-        sentinels++;
-        if (e.writerEpoch > fenceEpoch) fenceEpoch = e.writerEpoch;
-      } else if (e.writerEpoch < fenceEpoch) {
-        orphans++;
-      } else {
+      const role = rule.classify(e);
+      if (role === "sentinel") sentinels++;
+      else if (role === "orphan") orphans++;
+      else {
         entries++;
         rows += e.rows;
       }
