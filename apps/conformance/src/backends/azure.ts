@@ -16,6 +16,7 @@
 import { randomUUID } from "node:crypto";
 import { AzureStore, azureOptionsFromEnv } from "@wal/store-azure";
 import type { AzureStoreOptions } from "@wal/store-azure";
+import { describeError } from "@wal/core";
 import type { ObjectStore } from "@wal/core";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../emulators/azurite.js";
 import { BackendUnavailable } from "./types.js";
@@ -59,13 +60,13 @@ async function checkOwnContainer(container: string): Promise<void> {
   try {
     store = new AzureStore({ ...azureOptionsFromEnv(), container, prefix: `conformance/${randomUUID()}` });
   } catch (e) {
-    throw new BackendUnavailable(`WAL_AZURE_CONTAINER is set but: ${e instanceof Error ? e.message : String(e)}`);
+    throw new BackendUnavailable(`WAL_AZURE_CONTAINER is set but: ${describeError(e)}`);
   }
   try {
     for await (const _ of store.list("")) break;
   } catch (e) {
     throw new BackendUnavailable(
-      `cannot list container ${container} (WAL_AZURE_CONTAINER): ${e instanceof Error ? e.message : String(e)}`,
+      `cannot list container ${container} (WAL_AZURE_CONTAINER): ${describeError(e)}`,
     );
   }
 }

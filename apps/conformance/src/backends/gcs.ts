@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { IdempotencyStrategy, Storage } from "@google-cloud/storage";
+import { describeError } from "@wal/core";
 import { GcsStore } from "@wal/store-gcs";
 import { startGcsTestServer } from "../emulators/gcs-server/index.js";
 import { BackendUnavailable } from "./types.js";
@@ -26,7 +27,7 @@ export const backend: BackendDefinition = {
       await makeStorage(config.apiEndpoint, config.projectId).createBucket(config.bucket);
     } catch (e) {
       await server.close();
-      throw new BackendUnavailable(`the GCS test server did not create its bucket: ${(e as Error).message}`);
+      throw new BackendUnavailable(`the GCS test server did not create its bucket: ${describeError(e)}`);
     }
     return { config, stop: () => server.close() };
   },
@@ -53,7 +54,7 @@ async function startBringYourOwn(bucket: string) {
     if (!exists) throw new Error(`bucket ${bucket} does not exist`);
   } catch (e) {
     throw new BackendUnavailable(
-      `WAL_GCS_BUCKET=${bucket} is not usable (${(e as Error).message}); check WAL_GCS_ENDPOINT and the credentials`,
+      `WAL_GCS_BUCKET=${bucket} is not usable (${describeError(e)}); check WAL_GCS_ENDPOINT and the credentials`,
     );
   }
   return { config: { bucket, apiEndpoint, projectId }, stop: async () => undefined };

@@ -2,11 +2,13 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import { describeError } from "@wal/core";
 import { BackendUnavailable } from "../backends/types.js";
+import { freePorts } from "./ports.js";
 
 /**
  * Azurite's well-known development account. The key is published in Azure's documentation and
@@ -32,7 +34,7 @@ const START_TIMEOUT_MS = 30_000;
  */
 export async function startAzurite(container: string): Promise<RunningAzurite> {
   const script = azuriteBlobScript();
-  const port = await freePort();
+  const [port] = (await freePorts(1)) as [number];
   const location = await mkdtemp(join(tmpdir(), "wal-azurite-"));
   const child = spawn(
     process.execPath,
@@ -77,7 +79,7 @@ export async function startAzurite(container: string): Promise<RunningAzurite> {
   } catch (e) {
     await stop();
     if (e instanceof BackendUnavailable) throw e;
-    throw new BackendUnavailable(`azurite did not start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new BackendUnavailable(`azurite did not start: ${describeError(e)}`, { cause: e });
   }
 }
 
@@ -93,19 +95,6 @@ function azuriteBlobScript(): string {
   const relative = manifest.bin?.["azurite-blob"];
   if (!relative) throw new BackendUnavailable("the installed azurite package has no azurite-blob binary");
   return join(dirname(manifestPath), relative);
-}
-
-/** Asks the OS for a free port; the small race until Azurite binds it is accepted for tests. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no free port"))));
-    });
-  });
 }
 
 async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {

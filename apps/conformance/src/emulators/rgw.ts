@@ -2,13 +2,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import type { Server } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { describeError } from "@wal/core";
 import { BackendUnavailable } from "../backends/types.js";
+import { freePorts } from "./ports.js";
 
 export interface RunningRgw {
   /** e.g. `http://127.0.0.1:41234` (path-style addressing). */
@@ -94,7 +94,7 @@ export async function startRgw(bucket: string): Promise<RunningRgw> {
   } catch (e) {
     await stop();
     if (e instanceof BackendUnavailable) throw e;
-    throw new BackendUnavailable(`radosgw did not start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new BackendUnavailable(`radosgw did not start: ${describeError(e)}`, { cause: e });
   }
 }
 
@@ -137,26 +137,4 @@ function runToEnd(
       resolve({ code, output });
     });
   });
-}
-
-/** `count` distinct loopback ports that were free a moment ago (held open together so none repeats). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((resolve, reject) => {
-          const server = createServer();
-          server.once("error", reject);
-          server.listen(0, "127.0.0.1", () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    return typeof address === "object" && address ? address.port : 0;
-  });
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  if (ports.some((p) => p === 0)) throw new Error("could not find free loopback ports");
-  return ports;
 }
